@@ -1,0 +1,97 @@
+import type { Job } from '../interfaces/job.interface.js';
+
+/** Base class of every event on `queue.events$`. */
+export abstract class JobEvent {
+  /** Stable name for logs and the dashboard, such as `job.failed`. */
+  abstract readonly kind: string;
+  readonly timestamp = new Date();
+}
+
+export class JobEnqueued extends JobEvent {
+  readonly kind = 'job.enqueued';
+  constructor(
+    readonly jobId: string,
+    readonly type: string,
+    readonly queue: string,
+    readonly priority: number,
+    /** Requested run time; null means as soon as possible. */
+    readonly runAt: Date | null,
+  ) {
+    super();
+  }
+}
+
+export class JobStarted extends JobEvent {
+  readonly kind = 'job.started';
+  constructor(
+    readonly job: Job,
+    readonly workerId: string,
+  ) {
+    super();
+  }
+  get jobId(): string {
+    return this.job.id;
+  }
+}
+
+export class JobCompleted extends JobEvent {
+  readonly kind = 'job.completed';
+  constructor(
+    readonly job: Job,
+    readonly result: unknown,
+    /** Handler run time in milliseconds. */
+    readonly durationMs: number,
+  ) {
+    super();
+  }
+  get jobId(): string {
+    return this.job.id;
+  }
+}
+
+/** The job failed for good: no retries remain or the error was marked with noRetry. */
+export class JobFailed extends JobEvent {
+  readonly kind = 'job.failed';
+  constructor(
+    readonly job: Job,
+    /** Readable error message. */
+    readonly error: string,
+    readonly cause: unknown,
+  ) {
+    super();
+  }
+  get jobId(): string {
+    return this.job.id;
+  }
+}
+
+export class JobRetrying extends JobEvent {
+  readonly kind = 'job.retrying';
+  constructor(
+    readonly job: Job,
+    /** The attempt that failed, 1 for the first run. */
+    readonly attempt: number,
+    readonly nextRunAt: Date,
+    readonly error: string,
+    readonly cause: unknown,
+  ) {
+    super();
+  }
+  get jobId(): string {
+    return this.job.id;
+  }
+}
+
+/** An ephemeral, application-defined event; it is not stored. */
+export class CustomEvent extends JobEvent {
+  constructor(
+    readonly jobId: string,
+    readonly kind: string,
+    readonly data: Record<string, unknown>,
+  ) {
+    super();
+  }
+}
+
+/** A constructor of an event class, as passed to ofKind and @OnJobEvent. */
+export type JobEventClass<E extends JobEvent = JobEvent> = abstract new (...args: never[]) => E;

@@ -1,0 +1,26 @@
+import type { Duration } from '../common/duration.js';
+
+export interface QueueWorkerOptions {
+  /** Jobs of this queue that run at once on this worker. Default: the worker's concurrency. */
+  concurrency?: number;
+}
+
+export interface WorkerOptions {
+  /** Readable name, used in the worker id and logs. */
+  name?: string;
+  /**
+   * Queues to process: a list of names, or names mapped to per-queue settings. Default:
+   * `'default'` plus every queue named by a registered handler.
+   */
+  queues?: string[] | Record<string, QueueWorkerOptions>;
+  /** Concurrency of each queue that does not set its own. Default 10. */
+  concurrency?: number;
+  /** How often an idle queue is polled when no wake-up arrives. Default 1s. */
+  pollInterval?: Duration;
+  /** Lease of a claimed job; heartbeats renew it, and a job whose lease expired may be reclaimed. Default 30s. */
+  lockDuration?: Duration;
+  /** How often the worker renews the leases of its running jobs, in one statement. Default 10s. */
+  heartbeatInterval?: Duration;
+  /** How long shutdown waits for running handlers before aborting them and releasing their jobs. Default 30s. */
+  shutdownTimeout?: Duration;
+}

@@ -1,0 +1,107 @@
+import type pg from 'pg';
+import type { EntityManager } from 'typeorm';
+import type { ClaimRequest, JobOutcome, NewJob } from '../job-storage.interface.js';
+import { encodeBackoff } from './encode-backoff.js';
+import type { PostgresStatements } from './postgres.dialect.js';
+import type { JobRow } from './row-mapper.js';
+import type { JobQuery, StorageBackend } from './storage-backend.js';
+
+/**
+ * Runs the PostgreSQL statements on the pg.Pool of TypeORM's driver, or through an
+ * EntityManager to join the caller's transaction.
+ */
+export class PostgresBackend implements StorageBackend {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly sql: PostgresStatements,
+  ) {}
+
+  async insertJobs(jobs: NewJob[], manager?: EntityManager): Promise<string[]> {
+    const parameters = [
+      jobs.map((job) => job.id),
+      jobs.map((job) => job.type),
+      jobs.map((job) => job.queue),
+      jobs.map((job) => job.argsJson),
+      jobs.map((job) => job.priority),
+      jobs.map((job) => job.maxRetries),
+      jobs.map((job) => job.uniqueKey),
+      jobs.map((job) => encodeBackoff(job.backoff)),
+      jobs.map((job) => job.runAt),
+      jobs.map((job) => Math.round(job.delayMs)),
+    ];
+    const rows = await this.query<{ id: string }>(this.sql.insertJobs, parameters, manager);
+    return rows.map((row) => row.id);
+  }
+
+  async findLiveHolders(uniqueKeys: string[], manager?: EntityManager): Promise<Map<string, string>> {
+    const rows = await this.query<{ unique_key: string; id: string }>(
+      this.sql.findLiveHolders,
+      [uniqueKeys],
+      manager,
+    );
+    return new Map(rows.map((row) => [row.unique_key, row.id]));
+  }
+
+  claim(request: ClaimRequest): Promise<JobRow[]> {
+    return this.query<JobRow>(this.sql.claim, [
+      request.queues,
+      request.limit,
+      request.workerId,
+      Math.round(request.lockMs),
+    ]);
+  }
+
+  async recordOutcomes(outcomes: JobOutcome[]): Promise<string[]> {
+    const parameters = [
+      outcomes.map((outcome) => outcome.id),
+      outcomes.map((outcome) => outcome.workerId),
+      outcomes.map((outcome) => outcome.attempt),
+      outcomes.map((outcome) => outcome.kind),
+      outcomes.map((outcome) => (outcome.kind === 'completed' ? outcome.resultJson : null)),
+      outcomes.map((outcome) => ('errorJson' in outcome ? outcome.errorJson : null)),
+      outcomes.map((outcome) => (outcome.kind === 'retrying' ? Math.round(outcome.delayMs) : null)),
+    ];
+    const rows = await this.query<{ id: string }>(this.sql.recordOutcomes, parameters);
+    return rows.map((row) => row.id);
+  }
+
+  async heartbeat(workerId: string, lockMs: number): Promise<string[]> {
+    const rows = await this.query<{ id: string }>(this.sql.heartbeat, [workerId, Math.round(lockMs)]);
+    return rows.map((row) => row.id);
+  }
+
+  async getJob(id: string): Promise<JobRow | null> {
+    // A malformed uuid cannot match any row, and PostgreSQL would reject it with an error.
+    if (!UUID_PATTERN.test(id)) return null;
+    const rows = await this.query<JobRow>(this.sql.getJob, [id]);
+    return rows[0] ?? null;
+  }
+
+  listJobs(query: JobQuery): Promise<JobRow[]> {
+    return this.query<JobRow>(this.sql.listJobs, [query.statuses, query.queue, query.type, query.limit]);
+  }
+
+  async countByStatus(queue: string | null): Promise<Array<{ status: string; count: number }>> {
+    const rows = await this.query<{ status: string; count: string | number }>(this.sql.countByStatus, [queue]);
+    return rows.map((row) => ({ status: row.status, count: Number(row.count) }));
+  }
+
+  private async query<T>(sql: string, parameters: unknown[], manager?: EntityManager): Promise<T[]> {
+    if (manager) return rowsOf<T>(await manager.query(sql, parameters));
+    const result = await this.pool.query(sql, parameters);
+    return result.rows as T[];
+  }
+}
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Unwraps EntityManager.query() on PostgreSQL. TypeORM 1.x returns `[rows, rowCount]` for
+ * UPDATE and DELETE and plain rows for other commands, RETURNING or not.
+ */
+function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
+    return result[0] as T[];
+  }
+  return result as T[];
+}

@@ -1,0 +1,202 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { assertInteger } from '../common/names.js';
+import { DurableJobsError } from '../errors/durable-jobs.error.js';
+import { InvalidOptionError } from '../errors/invalid-option.error.js';
+import { JobStatus, type Job } from '../interfaces/job.interface.js';
+import { dialectOfDataSource, dialectOfDriverType, type StorageDialect } from './dialects/dialect.js';
+import { PostgresBackend } from './dialects/postgres.backend.js';
+import { createPostgresStatements } from './dialects/postgres.dialect.js';
+import { compareClaimOrder, mapJobRow } from './dialects/row-mapper.js';
+import { SqliteBackend } from './dialects/sqlite.backend.js';
+import { createSqliteStatements } from './dialects/sqlite.dialect.js';
+import type { StorageBackend } from './dialects/storage-backend.js';
+import type {
+  ClaimRequest,
+  EnqueueResult,
+  JobFilter,
+  JobOutcome,
+  JobStorage,
+  NewJob,
+} from './job-storage.interface.js';
+import { runDurableJobsMigrations } from './migration-runner.js';
+import { resolveTableNames, type TableNames } from './table-names.js';
+
+export interface TypeOrmJobStorageOptions {
+  /** Prefix of the library's table names. Default `durable_`. */
+  tablePrefix?: string;
+  /** Whether close() destroys the DataSource; true only when the storage created it. */
+  ownsDataSource: boolean;
+}
+
+/**
+ * Bounds the insert, look-up, insert-again cycle of enqueue(). Another round is needed only
+ * when the job holding a unique key finishes between the insert and the look-up of its id.
+ */
+const MAX_ENQUEUE_ROUNDS = 5;
+
+const DEFAULT_LIST_LIMIT = 100;
+
+const JOB_OUTCOME_KINDS: ReadonlySet<string> = new Set(['completed', 'failed', 'retrying', 'released']);
+
+/**
+ * The job storage on PostgreSQL or SQLite through an initialised TypeORM DataSource. The hot
+ * paths bypass repositories and query builders: they run one statement each on the driver's
+ * own connection, the pg.Pool or the better-sqlite3 Database.
+ */
+export class TypeOrmJobStorage implements JobStorage {
+  readonly dialect: StorageDialect;
+  readonly tables: TableNames;
+  private readonly backend: StorageBackend;
+  private readonly ownsDataSource: boolean;
+  private migration: Promise<void> | null = null;
+
+  constructor(
+    readonly dataSource: DataSource,
+    options: TypeOrmJobStorageOptions,
+  ) {
+    if (!dataSource.isInitialized) {
+      throw new InvalidOptionError('dataSource', dataSource.options.type, 'must be initialised before it is passed in');
+    }
+    this.dialect = dialectOfDataSource(dataSource);
+    this.tables = resolveTableNames(options.tablePrefix);
+    this.ownsDataSource = options.ownsDataSource;
+    // Both drivers keep their native handle on these untyped fields in TypeORM 1.x.
+    const driver = dataSource.driver as unknown as { master?: unknown; databaseConnection?: unknown };
+    this.backend =
+      this.dialect === 'postgres'
+        ? new PostgresBackend(driver.master as never, createPostgresStatements(this.tables))
+        : new SqliteBackend(driver.databaseConnection as never, createSqliteStatements(this.tables));
+  }
+
+  /** Concurrent calls on one storage share a run, because SQLite cannot nest BEGIN IMMEDIATE. */
+  migrate(): Promise<void> {
+    if (!this.migration) {
+      this.migration = runDurableJobsMigrations(this.dataSource, this.dialect, this.tables).finally(() => {
+        this.migration = null;
+      });
+    }
+    return this.migration;
+  }
+
+  async enqueue(jobs: NewJob[], manager?: EntityManager): Promise<EnqueueResult[]> {
+    if (jobs.length === 0) return [];
+    if (manager) this.assertSameDialect(manager);
+
+    const results: Array<EnqueueResult | undefined> = new Array(jobs.length);
+    let remaining = jobs.map((job, index) => ({ job, index }));
+    for (let round = 1; remaining.length > 0; round += 1) {
+      if (round > MAX_ENQUEUE_ROUNDS) throw this.enqueueRoundsExceeded(remaining.map(({ job }) => job));
+
+      // PostgreSQL returns uuids in lower case whatever case the caller used.
+      const inserted = new Set(
+        (await this.backend.insertJobs(remaining.map(({ job }) => job), manager)).map(normaliseId),
+      );
+      const skipped = remaining.filter(({ job, index }) => {
+        if (!inserted.has(normaliseId(job.id))) return true;
+        results[index] = { id: job.id, inserted: true };
+        return false;
+      });
+      if (skipped.length === 0) break;
+
+      const keys = skipped.map(({ job }) => uniqueKeyOf(job));
+      const holders = await this.backend.findLiveHolders([...new Set(keys)], manager);
+      remaining = skipped.filter(({ job, index }) => {
+        const holderId = holders.get(uniqueKeyOf(job));
+        if (holderId === undefined) return true;
+        results[index] = { id: holderId, inserted: false };
+        return false;
+      });
+    }
+    return results as EnqueueResult[];
+  }
+
+  async claim(request: ClaimRequest): Promise<Job[]> {
+    assertInteger('limit', request.limit, 0);
+    if (request.limit === 0 || request.queues.length === 0) return [];
+    const rows = await this.backend.claim(request);
+    return rows.sort(compareClaimOrder).map((row) => mapJobRow(row));
+  }
+
+  async recordOutcomes(outcomes: JobOutcome[]): Promise<string[]> {
+    if (outcomes.length === 0) return [];
+    const seen = new Set<string>();
+    for (const outcome of outcomes) {
+      if (!JOB_OUTCOME_KINDS.has(outcome.kind)) {
+        throw new InvalidOptionError('outcome.kind', outcome.kind, `must be one of ${[...JOB_OUTCOME_KINDS].join(', ')}`);
+      }
+      // With two outcomes for one job, the database would apply one of them, either one.
+      const id = normaliseId(outcome.id);
+      if (seen.has(id)) throw new InvalidOptionError('outcome.id', outcome.id, 'appears twice in one batch');
+      seen.add(id);
+    }
+    return this.backend.recordOutcomes(outcomes);
+  }
+
+  heartbeat(workerId: string, lockMs: number): Promise<string[]> {
+    return this.backend.heartbeat(workerId, lockMs);
+  }
+
+  async getJob(id: string): Promise<Job | null> {
+    const row = await this.backend.getJob(id);
+    return row === null ? null : mapJobRow(row);
+  }
+
+  async listJobs(filter: JobFilter = {}): Promise<Job[]> {
+    const limit = assertInteger('limit', filter.limit ?? DEFAULT_LIST_LIMIT, 1);
+    const statuses = filter.status === undefined ? null : Array.isArray(filter.status) ? filter.status : [filter.status];
+    const rows = await this.backend.listJobs({
+      statuses,
+      queue: filter.queue ?? null,
+      type: filter.type ?? null,
+      limit,
+    });
+    return rows.map((row) => mapJobRow(row));
+  }
+
+  async countByStatus(queue?: string): Promise<Record<JobStatus, number>> {
+    const counts = Object.fromEntries(Object.values(JobStatus).map((status) => [status, 0])) as Record<
+      JobStatus,
+      number
+    >;
+    for (const { status, count } of await this.backend.countByStatus(queue ?? null)) {
+      counts[status as JobStatus] = count;
+    }
+    return counts;
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDataSource && this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+
+  /** Rejects a manager of another database type, which would fail on this dialect's SQL. */
+  private assertSameDialect(manager: EntityManager): void {
+    const type = manager.connection.options.type;
+    if (dialectOfDriverType('manager', type) !== this.dialect) {
+      throw new InvalidOptionError(
+        'manager',
+        type,
+        `belongs to a ${type} DataSource, but the job storage runs on ${this.dialect}; pass a manager of the same database`,
+      );
+    }
+  }
+
+  private enqueueRoundsExceeded(jobs: NewJob[]): DurableJobsError {
+    const keys = jobs.map((job) => `"${job.uniqueKey}"`).join(', ');
+    return new DurableJobsError(
+      `Enqueue failed for unique keys ${keys}: after ${MAX_ENQUEUE_ROUNDS} attempts each key was still held ` +
+        'at insert time, but its holder had finished before its id could be read. Retry the enqueue.',
+    );
+  }
+}
+
+function normaliseId(id: string): string {
+  return id.toLowerCase();
+}
+
+/** Only a unique key conflict makes the insert skip a row; any other conflict raises. */
+function uniqueKeyOf(job: NewJob): string {
+  if (job.uniqueKey === null) {
+    throw new DurableJobsError(`Job ${job.id} has no unique key, yet the database did not insert it`);
+  }
+  return job.uniqueKey;
+}

@@ -1,0 +1,75 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { parseDuration } from '../common/duration.js';
+import { assertInteger, assertValidName } from '../common/names.js';
+import { DEFAULT_QUEUE } from '../durable-jobs.constants.js';
+import { InvalidOptionError } from '../errors/invalid-option.error.js';
+import type { WorkerOptions } from '../interfaces/worker-options.interface.js';
+
+export const DEFAULT_CONCURRENCY = 10;
+export const DEFAULT_POLL_INTERVAL_MS = 1_000;
+export const DEFAULT_LOCK_DURATION_MS = 30_000;
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
+
+/** Worker options with defaults applied and every value checked. */
+export interface ResolvedWorkerOptions {
+  id: string;
+  /** Concurrency by queue name; null until bootstrap when the queues come from the handlers. */
+  queues: Map<string, number> | null;
+  concurrency: number;
+  pollIntervalMs: number;
+  lockDurationMs: number;
+  heartbeatIntervalMs: number;
+  shutdownTimeoutMs: number;
+}
+
+export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
+  const name = options.name === undefined ? 'worker' : assertValidName('worker name', options.name);
+  const concurrency = assertInteger('worker concurrency', options.concurrency ?? DEFAULT_CONCURRENCY, 1, 10_000);
+  const lockDurationMs = parseDuration(options.lockDuration ?? DEFAULT_LOCK_DURATION_MS, 'worker lockDuration');
+  const heartbeatIntervalMs = parseDuration(
+    options.heartbeatInterval ?? Math.min(DEFAULT_HEARTBEAT_INTERVAL_MS, Math.floor(lockDurationMs / 3)),
+    'worker heartbeatInterval',
+  );
+  if (lockDurationMs < 100) {
+    throw new InvalidOptionError('worker lockDuration', options.lockDuration, 'must be at least 100ms');
+  }
+  if (heartbeatIntervalMs <= 0 || heartbeatIntervalMs >= lockDurationMs) {
+    throw new InvalidOptionError(
+      'worker heartbeatInterval',
+      options.heartbeatInterval,
+      `must be above 0 and below lockDuration (${lockDurationMs}ms), or leases expire between heartbeats`,
+    );
+  }
+  const pollIntervalMs = parseDuration(options.pollInterval ?? DEFAULT_POLL_INTERVAL_MS, 'worker pollInterval');
+  if (pollIntervalMs < 1) throw new InvalidOptionError('worker pollInterval', options.pollInterval, 'must be at least 1ms');
+
+  return {
+    id: `${name}@${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    queues: options.queues === undefined ? null : resolveQueues(options.queues, concurrency),
+    concurrency,
+    pollIntervalMs,
+    lockDurationMs,
+    heartbeatIntervalMs,
+    shutdownTimeoutMs: parseDuration(options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, 'worker shutdownTimeout'),
+  };
+}
+
+function resolveQueues(queues: WorkerOptions['queues'], concurrency: number): Map<string, number> {
+  const resolved = new Map<string, number>();
+  if (Array.isArray(queues)) {
+    for (const queue of queues) resolved.set(assertValidName('worker queue', queue), concurrency);
+  } else if (queues !== null && typeof queues === 'object') {
+    for (const [queue, settings] of Object.entries(queues)) {
+      const own = settings?.concurrency ?? concurrency;
+      resolved.set(assertValidName('worker queue', queue), assertInteger(`concurrency of queue "${queue}"`, own, 1, 10_000));
+    }
+  } else {
+    throw new InvalidOptionError('worker queues', queues, 'must be an array of queue names or an object of queue settings');
+  }
+  if (resolved.size === 0) {
+    throw new InvalidOptionError('worker queues', queues, `must name at least one queue, such as ['${DEFAULT_QUEUE}']`);
+  }
+  return resolved;
+}

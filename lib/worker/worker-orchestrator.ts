@@ -1,0 +1,50 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { DEFAULT_QUEUE } from '../durable-jobs.constants.js';
+import { MODULE_OPTIONS_TOKEN } from '../durable-jobs.module-definition.js';
+import type { DurableJobsModuleOptions } from '../interfaces/durable-jobs-options.interface.js';
+import { JobQueue } from '../queue/job-queue.js';
+import type { Worker } from './worker.js';
+
+/**
+ * Starts the workers named in the module options once every handler is registered, and
+ * drains all workers of the queue, including those from queue.newWorker(), at shutdown.
+ */
+@Injectable()
+export class WorkerOrchestrator implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('DurableJobs');
+  private readonly runs: Promise<void>[] = [];
+
+  constructor(
+    private readonly queue: JobQueue,
+    @Inject(MODULE_OPTIONS_TOKEN) private readonly options: DurableJobsModuleOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const configured = this.options.workers ?? [{}];
+    if (configured.length === 0) {
+      this.logger.log('No workers in this process; jobs are only enqueued here');
+      return;
+    }
+    const handlerQueues = this.queue.registry.all().map((handler) => handler.queue ?? DEFAULT_QUEUE);
+    const defaultQueues = [...new Set([DEFAULT_QUEUE, ...handlerQueues])];
+    const workers: Worker[] = configured.map((workerOptions) => this.queue.newWorker(workerOptions));
+    for (const worker of workers) this.runs.push(worker.start(undefined, defaultQueues));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(this.queue.allWorkers().map((worker) => worker.stop()));
+    await Promise.all(this.runs);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.queue.eventBus.complete();
+    await this.queue.storage.close();
+  }
+}

@@ -1,0 +1,264 @@
+import { Logger } from '@nestjs/common';
+import { RateLimitedLogger } from '../common/rate-limited-logger.js';
+import { messageOf } from '../errors/retry-control.error.js';
+import { JobCompleted, JobFailed, JobRetrying, JobStarted } from '../events/job-events.js';
+import { JobStatus, type Job } from '../interfaces/job.interface.js';
+import type { WorkerOptions } from '../interfaces/worker-options.interface.js';
+import type { JobQueue } from '../queue/job-queue.js';
+import type { JobContextRuntime } from '../queue/job-context.js';
+import type { JobOutcome } from '../storage/job-storage.interface.js';
+import { executeJob, failureOutcome, type AbortReason } from './job-execution.js';
+import { resolveWorkerOptions, type ResolvedWorkerOptions } from './worker-options.resolver.js';
+
+interface RunningJob {
+  job: Job;
+  queue: string;
+  controller: AbortController;
+  abortReason: AbortReason | null;
+  /** Set while the outcome is being written, so a heartbeat does not mistake it for a lost lock. */
+  finishing: boolean;
+  done: Promise<void>;
+}
+
+/**
+ * Claims jobs from its queues and runs them, up to each queue's concurrency. Each queue has
+ * its own claim loop; one heartbeat statement renews the leases of all running jobs.
+ */
+export class Worker implements JobContextRuntime {
+  private readonly logger: Logger;
+  private readonly errors: RateLimitedLogger;
+  private readonly options: ResolvedWorkerOptions;
+  private readonly running = new Map<string, RunningJob>();
+  private readonly runningByQueue = new Map<string, number>();
+  private stopController = new AbortController();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private loops: Promise<void>[] = [];
+  private lifecycle: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
+  private stopped: Promise<void> | undefined;
+
+  constructor(
+    private readonly queue: JobQueue,
+    options: WorkerOptions,
+  ) {
+    this.options = resolveWorkerOptions(options);
+    this.logger = new Logger(`DurableJobsWorker`);
+    this.errors = new RateLimitedLogger(this.logger);
+  }
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  /** Queue names and their concurrency; empty until the queues are known. */
+  get queues(): ReadonlyMap<string, number> {
+    return this.options.queues ?? new Map();
+  }
+
+  runningJobCount(): number {
+    return this.running.size;
+  }
+
+  /**
+   * Starts claiming and running jobs. The promise settles once the worker has stopped, after
+   * `stop()` or when `signal` aborts. `defaultQueues` fills in the queues when the worker
+   * options named none.
+   */
+  start(signal?: AbortSignal, defaultQueues: string[] = []): Promise<void> {
+    if (this.lifecycle !== 'idle') throw new Error(`Worker ${this.id} was already started; create a new worker instead`);
+    this.options.queues ??= new Map(defaultQueues.map((queue) => [queue, this.options.concurrency]));
+    this.lifecycle = 'running';
+    const queueList = [...this.options.queues.entries()].map(([name, size]) => `${name}(${size})`).join(', ');
+    this.logger.log(`Worker ${this.id} started on queues ${queueList}`);
+
+    this.loops = [...this.options.queues.entries()].map(([queue, concurrency]) => this.claimLoop(queue, concurrency));
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatIntervalMs);
+    this.heartbeatTimer.unref();
+
+    signal?.addEventListener('abort', () => void this.stop(), { once: true });
+    return new Promise((resolve) => {
+      this.stopController.signal.addEventListener('abort', () => void this.stopped?.then(resolve), { once: true });
+    });
+  }
+
+  /**
+   * Stops claiming, waits for running handlers up to the shutdown timeout, then aborts the
+   * rest through their AbortSignal and returns their jobs to pending without using up an attempt.
+   */
+  stop(): Promise<void> {
+    if (this.stopped) return this.stopped;
+    if (this.lifecycle === 'idle') {
+      this.lifecycle = 'stopped';
+      this.stopped = Promise.resolve();
+      return this.stopped;
+    }
+    this.lifecycle = 'stopping';
+    this.stopped = this.drain();
+    this.stopController.abort();
+    return this.stopped;
+  }
+
+  /** @internal */
+  emitCustomEvent(jobId: string, kind: string, data: Record<string, unknown>): void {
+    this.queue.emitCustomEvent(jobId, kind, data);
+  }
+
+  /** @internal */
+  get workerId(): string {
+    return this.options.id;
+  }
+
+  private async drain(): Promise<void> {
+    await Promise.all(this.loops);
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, this.options.shutdownTimeoutMs).unref());
+    const allDone = Promise.all([...this.running.values()].map((entry) => entry.done)).then(() => undefined);
+    await Promise.race([allDone, deadline]);
+
+    if (this.running.size > 0) {
+      this.logger.warn(
+        `Worker ${this.id}: ${this.running.size} job(s) still running after ${this.options.shutdownTimeoutMs}ms; ` +
+          'aborting them and returning them to pending',
+      );
+      for (const entry of this.running.values()) this.abortRun(entry, 'shutdown');
+      await Promise.all([...this.running.values()].map((entry) => entry.done));
+    }
+    clearInterval(this.heartbeatTimer);
+    this.lifecycle = 'stopped';
+    this.logger.log(`Worker ${this.id} stopped`);
+  }
+
+  private async claimLoop(queue: string, concurrency: number): Promise<void> {
+    const watched = new Set([queue]);
+    const stopSignal = this.stopController.signal;
+    while (!stopSignal.aborted) {
+      const free = concurrency - (this.runningByQueue.get(queue) ?? 0);
+      if (free <= 0) {
+        await this.queue.wakeup.wait(watched, this.options.pollIntervalMs, stopSignal);
+        continue;
+      }
+      let claimed: Job[];
+      try {
+        claimed = await this.queue.storage.claim({
+          workerId: this.id,
+          queues: [queue],
+          limit: free,
+          lockMs: this.options.lockDurationMs,
+        });
+        this.errors.clear(`claim:${queue}`);
+      } catch (error) {
+        this.errors.error(`claim:${queue}`, `Worker ${this.id} failed to claim from queue "${queue}": ${messageOf(error)}`);
+        await this.queue.wakeup.wait(null, this.options.pollIntervalMs, stopSignal);
+        continue;
+      }
+      if (stopSignal.aborted) {
+        await this.release(claimed);
+        return;
+      }
+      for (const job of claimed) this.launch(job, queue);
+      if (claimed.length < free) await this.queue.wakeup.wait(watched, this.options.pollIntervalMs, stopSignal);
+    }
+  }
+
+  private launch(job: Job, queue: string): void {
+    const entry: RunningJob = {
+      job,
+      queue,
+      controller: new AbortController(),
+      abortReason: null,
+      finishing: false,
+      done: Promise.resolve(),
+    };
+    this.running.set(job.id, entry);
+    this.runningByQueue.set(queue, (this.runningByQueue.get(queue) ?? 0) + 1);
+    entry.done = this.run(entry).finally(() => {
+      this.running.delete(job.id);
+      this.runningByQueue.set(queue, (this.runningByQueue.get(queue) ?? 1) - 1);
+      this.queue.wakeup.notify(queue);
+    });
+  }
+
+  private async run(entry: RunningJob): Promise<void> {
+    const { job } = entry;
+    const events = this.queue.eventBus;
+    events.emit(new JobStarted(job, this.id));
+    const started = performance.now();
+    const execution = await executeJob(this.queue.registry, this, job, entry.controller.signal);
+    entry.finishing = true;
+    const durationMs = performance.now() - started;
+
+    if (execution.kind === 'aborted') {
+      if (entry.abortReason === 'shutdown') await this.write({ id: job.id, workerId: this.id, attempt: job.attempt, kind: 'released' });
+      return;
+    }
+    if (execution.kind === 'completed') {
+      const outcome: JobOutcome = { id: job.id, workerId: this.id, attempt: job.attempt, kind: 'completed', resultJson: execution.resultJson };
+      if (await this.write(outcome)) {
+        const finished = { ...job, status: JobStatus.Completed, result: execution.result, completedAt: new Date() };
+        events.emit(new JobCompleted(finished, execution.result, durationMs));
+      }
+      return;
+    }
+
+    const outcome = failureOutcome(job, this.id, execution.cause, this.queue.registry.get(job.type)?.backoff ?? this.queue.registry.defaultBackoff);
+    const message = messageOf(execution.cause);
+    if (!(await this.write(outcome))) return;
+    if (outcome.kind === 'retrying') {
+      const nextRunAt = new Date(Date.now() + outcome.delayMs);
+      this.logger.warn(`Job ${job.id} (${job.type}) attempt ${job.attempt} failed, retrying at ${nextRunAt.toISOString()}: ${message}`);
+      events.emit(new JobRetrying({ ...job, status: JobStatus.Retrying, lastError: message }, job.attempt, nextRunAt, message, execution.cause));
+    } else {
+      this.logger.error(`Job ${job.id} (${job.type}) failed after attempt ${job.attempt}: ${message}`);
+      events.emit(new JobFailed({ ...job, status: JobStatus.Failed, lastError: message, completedAt: new Date() }, message, execution.cause));
+    }
+  }
+
+  /** Writes one outcome; returns false when the fence rejected it because the lock was lost. */
+  private async write(outcome: JobOutcome): Promise<boolean> {
+    try {
+      const written = await this.queue.storage.recordOutcomes([outcome]);
+      if (written.length === 0) {
+        this.logger.warn(
+          `Job ${outcome.id}: result of attempt ${outcome.attempt} discarded because worker ${this.id} no longer holds its lock`,
+        );
+        return false;
+      }
+      return true;
+    } catch (error) {
+      // NOTE: the job stays running under this worker's lock until the lease expires.
+      this.errors.error('write', `Worker ${this.id} failed to record the outcome of job ${outcome.id}: ${messageOf(error)}`);
+      return false;
+    }
+  }
+
+  private async release(jobs: Job[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const outcomes: JobOutcome[] = jobs.map((job) => ({ id: job.id, workerId: this.id, attempt: job.attempt, kind: 'released' }));
+    try {
+      await this.queue.storage.recordOutcomes(outcomes);
+    } catch (error) {
+      this.errors.error('release', `Worker ${this.id} failed to release ${jobs.length} claimed job(s): ${messageOf(error)}`);
+    }
+  }
+
+  private abortRun(entry: RunningJob, reason: AbortReason): void {
+    if (entry.controller.signal.aborted) return;
+    entry.abortReason = reason;
+    entry.controller.abort(new Error(reason === 'shutdown' ? 'worker is shutting down' : 'the job lock was lost'));
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.running.size === 0) return;
+    const checked = [...this.running.values()].filter((entry) => !entry.finishing);
+    try {
+      const held = new Set(await this.queue.storage.heartbeat(this.id, this.options.lockDurationMs));
+      this.errors.clear('heartbeat');
+      for (const entry of checked) {
+        if (!entry.finishing && !held.has(entry.job.id) && this.running.get(entry.job.id) === entry) {
+          this.logger.warn(`Job ${entry.job.id} (${entry.job.type}): worker ${this.id} lost its lock; aborting the handler`);
+          this.abortRun(entry, 'lock-lost');
+        }
+      }
+    } catch (error) {
+      this.errors.error('heartbeat', `Worker ${this.id} failed to renew its job locks: ${messageOf(error)}`);
+    }
+  }
+}
