@@ -9,5 +9,3 @@ export const JOB_EVENT_LISTENER_METADATA = 'durable-jobs:job-event-listener';
 
 export const DEFAULT_QUEUE = 'default';
 export const DEFAULT_RETRIES = 3;
-export const DEFAULT_TABLE_PREFIX = 'durable_';
-export const DEFAULT_SQLITE_PATH = './durable-jobs.sqlite';

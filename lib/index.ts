@@ -1,7 +1,7 @@
 export * from './durable-jobs.module.js';
 export { MODULE_OPTIONS_TOKEN as DURABLE_JOBS_MODULE_OPTIONS } from './durable-jobs.module-definition.js';
 export type { DurableJobsModuleExtras } from './durable-jobs.module-definition.js';
-export { JOB_STORAGE, DEFAULT_QUEUE, DEFAULT_RETRIES, DEFAULT_TABLE_PREFIX } from './durable-jobs.constants.js';
+export { JOB_STORAGE, DEFAULT_QUEUE, DEFAULT_RETRIES } from './durable-jobs.constants.js';
 
 export * from './interfaces/job.interface.js';
 export * from './interfaces/durable-jobs-options.interface.js';

@@ -100,9 +100,9 @@ export class JobQueue {
     }
     if (jobs.length === 0) return [];
 
-    const results = await this.storage.enqueue(jobs, batchOptions.manager);
-    // NOTE: a duplicate found here surfaces after the other rows were inserted; pass a
-    // manager to make the batch roll back with the caller's transaction.
+    // Unless duplicates resolve to the live job's id, a held key rejects the whole batch.
+    const allOrNothing = batchOptions.onDuplicate !== 'return-existing';
+    const results = await this.storage.enqueue(jobs, batchOptions.manager, { allOrNothing });
     results.forEach((result, index) => this.settleDuplicate(jobs[index], result, batchOptions.onDuplicate));
     jobs.forEach((job, index) => {
       if (results[index].inserted) this.announce(job, batchOptions.manager !== undefined);

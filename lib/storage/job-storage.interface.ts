@@ -66,10 +66,11 @@ export interface JobStorage {
 
   /**
    * Inserts jobs in one statement. A job whose unique key is held by a live job is not
-   * inserted; its result carries the holder's id. With a manager, the insert joins the
-   * caller's transaction.
+   * inserted; its result carries the holder's id. With `allOrNothing`, a held key rolls the
+   * whole batch back and throws DuplicateJobError instead. With a manager, the insert joins
+   * the caller's transaction.
    */
-  enqueue(jobs: NewJob[], manager?: EntityManager): Promise<EnqueueResult[]>;
+  enqueue(jobs: NewJob[], manager?: EntityManager, options?: { allOrNothing?: boolean }): Promise<EnqueueResult[]>;
 
   /** Claims up to `limit` runnable jobs, highest priority first, then run time, then insertion order. */
   claim(request: ClaimRequest): Promise<Job[]>;

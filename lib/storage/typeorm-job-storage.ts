@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { assertInteger } from '../common/names.js';
+import { DuplicateJobError } from '../errors/duplicate-job.error.js';
 import { DurableJobsError } from '../errors/durable-jobs.error.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { JobStatus, type Job } from '../interfaces/job.interface.js';
@@ -78,9 +79,14 @@ export class TypeOrmJobStorage implements JobStorage {
     return this.migration;
   }
 
-  async enqueue(jobs: NewJob[], manager?: EntityManager): Promise<EnqueueResult[]> {
+  async enqueue(
+    jobs: NewJob[],
+    manager?: EntityManager,
+    options: { allOrNothing?: boolean } = {},
+  ): Promise<EnqueueResult[]> {
     if (jobs.length === 0) return [];
     if (manager) this.assertSameDialect(manager);
+    if (options.allOrNothing && jobs.some((job) => job.uniqueKey !== null)) return this.enqueueAllOrNothing(jobs, manager);
 
     const results: Array<EnqueueResult | undefined> = new Array(jobs.length);
     let remaining = jobs.map((job, index) => ({ job, index }));
@@ -108,6 +114,19 @@ export class TypeOrmJobStorage implements JobStorage {
       });
     }
     return results as EnqueueResult[];
+  }
+
+  private async enqueueAllOrNothing(jobs: NewJob[], manager?: EntityManager): Promise<EnqueueResult[]> {
+    const keys = [...new Set(jobs.flatMap((job) => (job.uniqueKey === null ? [] : [job.uniqueKey])))];
+    for (let round = 1; round <= MAX_ENQUEUE_ROUNDS; round += 1) {
+      const ids = await this.backend.insertAllOrNothing(jobs, manager);
+      if (ids !== null) return jobs.map((job) => ({ id: job.id, inserted: true }));
+
+      const holders = await this.backend.findLiveHolders(keys, manager);
+      const [key, holderId] = holders.entries().next().value ?? [];
+      if (key !== undefined && holderId !== undefined) throw new DuplicateJobError(key, holderId);
+    }
+    throw this.enqueueRoundsExceeded(jobs.filter((job) => job.uniqueKey !== null));
   }
 
   async claim(request: ClaimRequest): Promise<Job[]> {

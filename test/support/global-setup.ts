@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
  * port, so the suite needs nothing installed beforehand. TEST_DIALECTS=sqlite skips it.
  */
 export default async function globalSetup(): Promise<void> {
+  buildLibraryForChildProcesses();
   const dialects = (process.env.TEST_DIALECTS ?? 'sqlite,postgres').split(',');
   if (!dialects.includes('postgres') || process.env.TEST_POSTGRES_URL) return;
 
@@ -40,4 +42,26 @@ function findFreePort(): Promise<number> {
       probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
+}
+
+/**
+ * Compiles lib/ to build/test-lib, so that tests which start separate Node.js processes can
+ * load the library as plain JavaScript.
+ */
+function buildLibraryForChildProcesses(): void {
+  execFileSync(
+    process.execPath,
+    [
+      'node_modules/typescript/bin/tsc',
+      '-p',
+      'tsconfig.build.json',
+      '--outDir',
+      'build/test-lib',
+      '--declaration',
+      'false',
+      '--sourceMap',
+      'false',
+    ],
+    { stdio: 'inherit' },
+  );
 }

@@ -4,6 +4,7 @@ import type { ClaimRequest, JobOutcome, NewJob } from '../job-storage.interface.
 import { encodeBackoff } from './encode-backoff.js';
 import type { PostgresStatements } from './postgres.dialect.js';
 import type { JobRow } from './row-mapper.js';
+import { insertUnderSavepoint } from './savepoint.js';
 import type { JobQuery, StorageBackend } from './storage-backend.js';
 
 /**
@@ -17,20 +18,28 @@ export class PostgresBackend implements StorageBackend {
   ) {}
 
   async insertJobs(jobs: NewJob[], manager?: EntityManager): Promise<string[]> {
-    const parameters = [
-      jobs.map((job) => job.id),
-      jobs.map((job) => job.type),
-      jobs.map((job) => job.queue),
-      jobs.map((job) => job.argsJson),
-      jobs.map((job) => job.priority),
-      jobs.map((job) => job.maxRetries),
-      jobs.map((job) => job.uniqueKey),
-      jobs.map((job) => encodeBackoff(job.backoff)),
-      jobs.map((job) => job.runAt),
-      jobs.map((job) => Math.round(job.delayMs)),
-    ];
-    const rows = await this.query<{ id: string }>(this.sql.insertJobs, parameters, manager);
+    const rows = await this.query<{ id: string }>(this.sql.insertJobs, insertParameters(jobs), manager);
     return rows.map((row) => row.id);
+  }
+
+  async insertAllOrNothing(jobs: NewJob[], manager?: EntityManager): Promise<string[] | null> {
+    if (manager) return insertUnderSavepoint(manager, this.sql.insertJobs, insertParameters(jobs), jobs.length);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ id: string }>(this.sql.insertJobs, insertParameters(jobs));
+      if (rows.length < jobs.length) {
+        await client.query('ROLLBACK');
+        return null;
+      }
+      await client.query('COMMIT');
+      return rows.map((row) => row.id);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async findLiveHolders(uniqueKeys: string[], manager?: EntityManager): Promise<Map<string, string>> {
@@ -91,6 +100,21 @@ export class PostgresBackend implements StorageBackend {
     const result = await this.pool.query(sql, parameters);
     return result.rows as T[];
   }
+}
+
+function insertParameters(jobs: NewJob[]): unknown[] {
+  return [
+    jobs.map((job) => job.id),
+    jobs.map((job) => job.type),
+    jobs.map((job) => job.queue),
+    jobs.map((job) => job.argsJson),
+    jobs.map((job) => job.priority),
+    jobs.map((job) => job.maxRetries),
+    jobs.map((job) => job.uniqueKey),
+    jobs.map((job) => encodeBackoff(job.backoff)),
+    jobs.map((job) => job.runAt),
+    jobs.map((job) => Math.round(job.delayMs)),
+  ];
 }
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -4,6 +4,7 @@ import type { ClaimRequest, JobOutcome, NewJob } from '../job-storage.interface.
 import { encodeBackoff } from './encode-backoff.js';
 import type { JobRow } from './row-mapper.js';
 import type { SqliteStatements } from './sqlite.dialect.js';
+import { insertUnderSavepoint } from './savepoint.js';
 import type { JobQuery, StorageBackend } from './storage-backend.js';
 
 type StatementName = keyof SqliteStatements;
@@ -32,24 +33,30 @@ export class SqliteBackend implements StorageBackend {
   ) {}
 
   async insertJobs(jobs: NewJob[], manager?: EntityManager): Promise<string[]> {
-    const batch = JSON.stringify(
-      jobs.map((job) => ({
-        id: job.id,
-        type: job.type,
-        queue: job.queue,
-        args: job.argsJson,
-        priority: job.priority,
-        maxRetries: job.maxRetries,
-        uniqueKey: job.uniqueKey,
-        backoff: encodeBackoff(job.backoff),
-        runAt: job.runAt === null ? null : job.runAt.getTime(),
-        delayMs: Math.round(job.delayMs),
-      })),
-    );
+    const batch = encodeBatch(jobs);
     const rows: Array<{ id: string }> = manager
       ? await manager.query(this.sql.insertJobs, [batch])
       : this.writeAll('insertJobs', [batch]);
     return rows.map((row) => row.id);
+  }
+
+  async insertAllOrNothing(jobs: NewJob[], manager?: EntityManager): Promise<string[] | null> {
+    const batch = encodeBatch(jobs);
+    if (manager) return insertUnderSavepoint(manager, this.sql.insertJobs, [batch], jobs.length);
+    const statement = this.prepare('insertJobs');
+    const partial = Symbol('partial batch');
+    const insert = this.database.transaction(() => {
+      const rows = statement.all(batch) as Array<{ id: string }>;
+      // Throwing inside a better-sqlite3 transaction rolls it back.
+      if (rows.length < jobs.length) throw partial;
+      return rows.map((row) => row.id);
+    });
+    try {
+      return insert.immediate();
+    } catch (error) {
+      if (error === partial) return null;
+      throw error;
+    }
   }
 
   async findLiveHolders(uniqueKeys: string[], manager?: EntityManager): Promise<Map<string, string>> {
@@ -123,4 +130,21 @@ export class SqliteBackend implements StorageBackend {
     }
     return statement;
   }
+}
+
+function encodeBatch(jobs: NewJob[]): string {
+  return JSON.stringify(
+    jobs.map((job) => ({
+      id: job.id,
+      type: job.type,
+      queue: job.queue,
+      args: job.argsJson,
+      priority: job.priority,
+      maxRetries: job.maxRetries,
+      uniqueKey: job.uniqueKey,
+      backoff: encodeBackoff(job.backoff),
+      runAt: job.runAt === null ? null : job.runAt.getTime(),
+      delayMs: Math.round(job.delayMs),
+    })),
+  );
 }

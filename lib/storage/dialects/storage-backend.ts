@@ -18,6 +18,11 @@ export interface JobQuery {
 export interface StorageBackend {
   /** Returns the ids of the rows inserted; rows whose unique key is held are skipped. */
   insertJobs(jobs: NewJob[], manager?: EntityManager): Promise<string[]>;
+  /**
+   * Inserts every job or none: returns the inserted ids, or null when a unique key was held
+   * and the insert was rolled back.
+   */
+  insertAllOrNothing(jobs: NewJob[], manager?: EntityManager): Promise<string[] | null>;
   /** Returns the id of the live job holding each key, keyed by unique key. */
   findLiveHolders(uniqueKeys: string[], manager?: EntityManager): Promise<Map<string, string>>;
   claim(request: ClaimRequest): Promise<JobRow[]>;
