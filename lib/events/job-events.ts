@@ -82,6 +82,44 @@ export class JobRetrying extends JobEvent {
   }
 }
 
+/** A job whose worker was lost (its lock went stale) was returned to pending, or failed. */
+export class JobReclaimed extends JobEvent {
+  readonly kind = 'job.reclaimed';
+  constructor(
+    readonly jobId: string,
+    readonly type: string,
+    readonly queue: string,
+    /** The attempt that was lost; it counts as used. */
+    readonly attempt: number,
+    /** Worker id that held the expired lock. */
+    readonly lostWorker: string | null,
+    /** True when that attempt was the last one, so the job failed instead of returning to pending. */
+    readonly failed: boolean,
+    /** Worker id that reclaimed the job. */
+    readonly reclaimedBy: string,
+  ) {
+    super();
+  }
+}
+
+/**
+ * A worker found that it no longer holds the lock of a job it runs, because another worker
+ * reclaimed it after its lock went stale. The handler's AbortSignal fires and its result is
+ * discarded.
+ */
+export class JobLockLost extends JobEvent {
+  readonly kind = 'job.lock-lost';
+  constructor(
+    readonly job: Job,
+    readonly workerId: string,
+  ) {
+    super();
+  }
+  get jobId(): string {
+    return this.job.id;
+  }
+}
+
 /** An ephemeral, application-defined event; it is not stored. */
 export class CustomEvent extends JobEvent {
   constructor(

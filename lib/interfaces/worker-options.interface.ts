@@ -23,4 +23,8 @@ export interface WorkerOptions {
   heartbeatInterval?: Duration;
   /** How long shutdown waits for running handlers before aborting them and releasing their jobs. Default 30s. */
   shutdownTimeout?: Duration;
+  /** How often this worker looks for jobs whose worker was lost; 0 disables it. Default 15s. */
+  staleLockInterval?: Duration;
+  /** How long a lock must have been expired before its job is reclaimed. Default 30s. */
+  staleLockAge?: Duration;
 }

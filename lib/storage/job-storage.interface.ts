@@ -40,6 +40,20 @@ export type JobOutcome = ClaimToken &
     | { kind: 'released' }
   );
 
+/** A job whose worker was lost, as returned by reclaimStaleLocks. */
+export interface ReclaimedJob {
+  id: string;
+  type: string;
+  queue: string;
+  /** The attempt that was lost; it counts as used. */
+  attempt: number;
+  maxRetries: number;
+  /** `pending` when retries remain, else `failed`. */
+  status: JobStatus.Pending | JobStatus.Failed;
+  /** Worker id that held the expired lock. */
+  lostWorker: string | null;
+}
+
 export interface ClaimRequest {
   workerId: string;
   queues: string[];
@@ -80,6 +94,13 @@ export interface JobStorage {
 
   /** Extends the locks of every job the worker runs; returns the ids still held. */
   heartbeat(workerId: string, lockMs: number): Promise<string[]>;
+
+  /**
+   * Returns up to `limit` running jobs whose lock expired more than `staleAgeMs` ago to
+   * pending, whatever their type, or fails those whose lost attempt was their last. The lost
+   * attempt stays counted. Returns what was reclaimed.
+   */
+  reclaimStaleLocks(staleAgeMs: number, limit: number): Promise<ReclaimedJob[]>;
 
   getJob(id: string): Promise<Job | null>;
   listJobs(filter?: JobFilter): Promise<Job[]>;

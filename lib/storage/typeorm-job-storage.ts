@@ -18,6 +18,7 @@ import type {
   JobOutcome,
   JobStorage,
   NewJob,
+  ReclaimedJob,
 } from './job-storage.interface.js';
 import { runDurableJobsMigrations } from './migration-runner.js';
 import { resolveTableNames, type TableNames } from './table-names.js';
@@ -153,6 +154,20 @@ export class TypeOrmJobStorage implements JobStorage {
 
   heartbeat(workerId: string, lockMs: number): Promise<string[]> {
     return this.backend.heartbeat(workerId, lockMs);
+  }
+
+  async reclaimStaleLocks(staleAgeMs: number, limit: number): Promise<ReclaimedJob[]> {
+    assertInteger('limit', limit, 1);
+    const rows = await this.backend.reclaimStaleLocks(staleAgeMs, limit);
+    return rows.map((row) => ({
+      id: row.id,
+      type: row.type,
+      queue: row.queue,
+      attempt: Number(row.attempt),
+      maxRetries: Number(row.max_retries),
+      status: row.status === JobStatus.Failed ? JobStatus.Failed : JobStatus.Pending,
+      lostWorker: row.lost_worker,
+    }));
   }
 
   async getJob(id: string): Promise<Job | null> {

@@ -11,6 +11,14 @@ export const DEFAULT_POLL_INTERVAL_MS = 1_000;
 export const DEFAULT_LOCK_DURATION_MS = 30_000;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
+/**
+ * Stale-lock defaults. Heartbeats renew a live worker's locks every 10 s, so a lock expires
+ * only after three missed heartbeats; 30 s more absorbs a long GC pause or a slow database
+ * before another worker takes the job over. A crashed worker's jobs are therefore running
+ * again within about lockDuration + staleLockAge + staleLockInterval, 75 s by default.
+ */
+export const DEFAULT_STALE_LOCK_INTERVAL_MS = 15_000;
+export const DEFAULT_STALE_LOCK_AGE_MS = 30_000;
 
 /** Worker options with defaults applied and every value checked. */
 export interface ResolvedWorkerOptions {
@@ -22,6 +30,9 @@ export interface ResolvedWorkerOptions {
   lockDurationMs: number;
   heartbeatIntervalMs: number;
   shutdownTimeoutMs: number;
+  /** 0 disables the stale-lock reaper. */
+  staleLockIntervalMs: number;
+  staleLockAgeMs: number;
 }
 
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
@@ -53,6 +64,8 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     lockDurationMs,
     heartbeatIntervalMs,
     shutdownTimeoutMs: parseDuration(options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, 'worker shutdownTimeout'),
+    staleLockIntervalMs: parseDuration(options.staleLockInterval ?? DEFAULT_STALE_LOCK_INTERVAL_MS, 'worker staleLockInterval'),
+    staleLockAgeMs: parseDuration(options.staleLockAge ?? DEFAULT_STALE_LOCK_AGE_MS, 'worker staleLockAge'),
   };
 }
 

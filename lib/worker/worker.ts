@@ -1,13 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { RateLimitedLogger } from '../common/rate-limited-logger.js';
 import { messageOf } from '../errors/retry-control.error.js';
-import { JobCompleted, JobFailed, JobRetrying, JobStarted } from '../events/job-events.js';
+import { JobCompleted, JobFailed, JobLockLost, JobRetrying, JobStarted } from '../events/job-events.js';
 import { JobStatus, type Job } from '../interfaces/job.interface.js';
 import type { WorkerOptions } from '../interfaces/worker-options.interface.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { JobContextRuntime } from '../queue/job-context.js';
 import type { JobOutcome } from '../storage/job-storage.interface.js';
 import { executeJob, failureOutcome, type AbortReason } from './job-execution.js';
+import { StaleLockReaper } from './stale-lock-reaper.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions } from './worker-options.resolver.js';
 
 interface RunningJob {
@@ -32,6 +33,7 @@ export class Worker implements JobContextRuntime {
   private readonly runningByQueue = new Map<string, number>();
   private stopController = new AbortController();
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private reaper: StaleLockReaper | undefined;
   private loops: Promise<void>[] = [];
   private lifecycle: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   private stopped: Promise<void> | undefined;
@@ -73,6 +75,17 @@ export class Worker implements JobContextRuntime {
     this.loops = [...this.options.queues.entries()].map(([queue, concurrency]) => this.claimLoop(queue, concurrency));
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatIntervalMs);
     this.heartbeatTimer.unref();
+    this.reaper = new StaleLockReaper(
+      this.queue.storage,
+      this.queue.eventBus,
+      this.id,
+      this.options.staleLockIntervalMs,
+      this.options.staleLockAgeMs,
+      this.logger,
+      this.errors,
+      this.queue.wakeup,
+    );
+    this.reaper.start();
 
     signal?.addEventListener('abort', () => void this.stop(), { once: true });
     return new Promise((resolve) => {
@@ -122,6 +135,7 @@ export class Worker implements JobContextRuntime {
       await Promise.all([...this.running.values()].map((entry) => entry.done));
     }
     clearInterval(this.heartbeatTimer);
+    await this.reaper?.stop();
     this.lifecycle = 'stopped';
     this.logger.log(`Worker ${this.id} stopped`);
   }
@@ -186,12 +200,12 @@ export class Worker implements JobContextRuntime {
     const durationMs = performance.now() - started;
 
     if (execution.kind === 'aborted') {
-      if (entry.abortReason === 'shutdown') await this.write({ id: job.id, workerId: this.id, attempt: job.attempt, kind: 'released' });
+      if (entry.abortReason === 'shutdown') await this.write({ id: job.id, workerId: this.id, attempt: job.attempt, kind: 'released' }, job);
       return;
     }
     if (execution.kind === 'completed') {
       const outcome: JobOutcome = { id: job.id, workerId: this.id, attempt: job.attempt, kind: 'completed', resultJson: execution.resultJson };
-      if (await this.write(outcome)) {
+      if (await this.write(outcome, job)) {
         const finished = { ...job, status: JobStatus.Completed, result: execution.result, completedAt: new Date() };
         events.emit(new JobCompleted(finished, execution.result, durationMs));
       }
@@ -200,7 +214,7 @@ export class Worker implements JobContextRuntime {
 
     const outcome = failureOutcome(job, this.id, execution.cause, this.queue.registry.get(job.type)?.backoff ?? this.queue.registry.defaultBackoff);
     const message = messageOf(execution.cause);
-    if (!(await this.write(outcome))) return;
+    if (!(await this.write(outcome, job))) return;
     if (outcome.kind === 'retrying') {
       const nextRunAt = new Date(Date.now() + outcome.delayMs);
       this.logger.warn(`Job ${job.id} (${job.type}) attempt ${job.attempt} failed, retrying at ${nextRunAt.toISOString()}: ${message}`);
@@ -212,13 +226,14 @@ export class Worker implements JobContextRuntime {
   }
 
   /** Writes one outcome; returns false when the fence rejected it because the lock was lost. */
-  private async write(outcome: JobOutcome): Promise<boolean> {
+  private async write(outcome: JobOutcome, job: Job): Promise<boolean> {
     try {
       const written = await this.queue.storage.recordOutcomes([outcome]);
       if (written.length === 0) {
         this.logger.warn(
           `Job ${outcome.id}: result of attempt ${outcome.attempt} discarded because worker ${this.id} no longer holds its lock`,
         );
+        this.queue.eventBus.emit(new JobLockLost(job, this.id));
         return false;
       }
       return true;
@@ -255,6 +270,7 @@ export class Worker implements JobContextRuntime {
         if (!entry.finishing && !held.has(entry.job.id) && this.running.get(entry.job.id) === entry) {
           this.logger.warn(`Job ${entry.job.id} (${entry.job.type}): worker ${this.id} lost its lock; aborting the handler`);
           this.abortRun(entry, 'lock-lost');
+          this.queue.eventBus.emit(new JobLockLost(entry.job, this.id));
         }
       }
     } catch (error) {

@@ -5,7 +5,7 @@ import { encodeBackoff } from './encode-backoff.js';
 import type { PostgresStatements } from './postgres.dialect.js';
 import type { JobRow } from './row-mapper.js';
 import { insertUnderSavepoint } from './savepoint.js';
-import type { JobQuery, StorageBackend } from './storage-backend.js';
+import type { JobQuery, ReclaimedRow, StorageBackend } from './storage-backend.js';
 
 /**
  * Runs the PostgreSQL statements on the pg.Pool of TypeORM's driver, or through an
@@ -77,6 +77,10 @@ export class PostgresBackend implements StorageBackend {
   async heartbeat(workerId: string, lockMs: number): Promise<string[]> {
     const rows = await this.query<{ id: string }>(this.sql.heartbeat, [workerId, Math.round(lockMs)]);
     return rows.map((row) => row.id);
+  }
+
+  reclaimStaleLocks(staleAgeMs: number, limit: number): Promise<ReclaimedRow[]> {
+    return this.query<ReclaimedRow>(this.sql.reclaimStaleLocks, [Math.round(staleAgeMs), limit]);
   }
 
   async getJob(id: string): Promise<JobRow | null> {

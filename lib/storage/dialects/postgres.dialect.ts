@@ -104,6 +104,33 @@ export function createPostgresStatements(tables: TableNames) {
       WHERE locked_by = $1 AND status = 'running'
       RETURNING id`,
 
+    /**
+     * $1 stale age in milliseconds, $2 limit. Returns running jobs whose lock expired more
+     * than the stale age ago to pending, or fails them when the lost attempt was their last.
+     * The attempt stays counted, so a job that kills its worker every time ends failed. The
+     * CTE keeps the previous lock owner, which the UPDATE clears.
+     */
+    reclaimStaleLocks: `
+      WITH stale AS MATERIALIZED (
+        SELECT id, locked_by FROM ${jobs}
+        WHERE status = 'running' AND locked_until < ${NOW} - ${milliseconds('$1::float8')}
+        ORDER BY locked_until
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+      )
+      UPDATE ${jobs} AS j
+      SET status = CASE WHEN j.attempt > j.max_retries THEN 'failed' ELSE 'pending' END,
+          last_error = to_json('Worker ' || COALESCE(stale.locked_by, '(unknown)')
+                               || ' was lost while running attempt ' || j.attempt
+                               || '; its lock expired at ' || to_char(j.locked_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text,
+          completed_at = CASE WHEN j.attempt > j.max_retries THEN ${NOW} ELSE j.completed_at END,
+          locked_by = NULL,
+          locked_until = NULL,
+          updated_at = ${NOW}
+      FROM stale
+      WHERE j.id = stale.id AND j.status = 'running'
+      RETURNING j.id, j.type, j.queue, j.attempt, j.max_retries, j.status, stale.locked_by AS lost_worker`,
+
     getJob: `SELECT * FROM ${jobs} WHERE id = $1`,
 
     /** $1 statuses or null, $2 queue or null, $3 type or null, $4 limit. */

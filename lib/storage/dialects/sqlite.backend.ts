@@ -5,7 +5,7 @@ import { encodeBackoff } from './encode-backoff.js';
 import type { JobRow } from './row-mapper.js';
 import type { SqliteStatements } from './sqlite.dialect.js';
 import { insertUnderSavepoint } from './savepoint.js';
-import type { JobQuery, StorageBackend } from './storage-backend.js';
+import type { JobQuery, ReclaimedRow, StorageBackend } from './storage-backend.js';
 
 type StatementName = keyof SqliteStatements;
 
@@ -95,6 +95,19 @@ export class SqliteBackend implements StorageBackend {
   async heartbeat(workerId: string, lockMs: number): Promise<string[]> {
     const rows = this.writeAll<{ id: string }>('heartbeat', { workerId, lockMs: Math.round(lockMs) });
     return rows.map((row) => row.id);
+  }
+
+  async reclaimStaleLocks(staleAgeMs: number, limit: number): Promise<ReclaimedRow[]> {
+    const find = this.prepare('findStaleLocks');
+    const reclaim = this.prepare('reclaimStaleLocks');
+    const run = this.database.transaction(() => {
+      const stale = find.all({ staleMs: Math.round(staleAgeMs), limit }) as Array<{ id: string; lost_worker: string | null }>;
+      if (stale.length === 0) return [];
+      const lostWorkers = new Map(stale.map((row) => [row.id, row.lost_worker]));
+      const rows = reclaim.all({ ids: JSON.stringify(stale.map((row) => row.id)) }) as Array<Omit<ReclaimedRow, 'lost_worker'>>;
+      return rows.map((row) => ({ ...row, lost_worker: lostWorkers.get(row.id) ?? null }));
+    });
+    return run.immediate();
   }
 
   async getJob(id: string): Promise<JobRow | null> {

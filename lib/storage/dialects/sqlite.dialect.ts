@@ -104,6 +104,35 @@ export function createSqliteStatements(tables: TableNames) {
       WHERE locked_by = @workerId AND status = 'running'
       RETURNING id`,
 
+    /**
+     * @staleMs stale age in milliseconds, @limit. Selects running jobs whose lock expired
+     * more than the stale age ago. Differs from PostgreSQL: the reclaim is this SELECT and
+     * reclaimStaleLocks run in one immediate transaction, since an UPDATE cannot return the
+     * lock owner it clears.
+     */
+    findStaleLocks: `
+      SELECT id, locked_by AS lost_worker FROM ${jobs}
+      WHERE status = 'running' AND locked_until < ${NOW} - @staleMs
+      ORDER BY locked_until
+      LIMIT @limit`,
+
+    /**
+     * @ids JSON array of ids found by findStaleLocks. Returns them to pending, or fails them
+     * when the lost attempt was their last; the attempt stays counted.
+     */
+    reclaimStaleLocks: `
+      UPDATE ${jobs}
+      SET status = CASE WHEN attempt > max_retries THEN 'failed' ELSE 'pending' END,
+          last_error = json_quote('Worker ' || COALESCE(locked_by, '(unknown)')
+                                  || ' was lost while running attempt ' || attempt
+                                  || '; its lock expired at ' || strftime('%Y-%m-%dT%H:%M:%fZ', locked_until / 1000.0, 'unixepoch')),
+          completed_at = CASE WHEN attempt > max_retries THEN ${NOW} ELSE completed_at END,
+          locked_by = NULL,
+          locked_until = NULL,
+          updated_at = ${NOW}
+      WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'running'
+      RETURNING id, type, queue, attempt, max_retries, status`,
+
     getJob: `SELECT * FROM ${jobs} WHERE id = @id`,
 
     /** @statuses is a JSON array or null; @queue and @type are null when not filtered. */

@@ -2,6 +2,17 @@ import type { EntityManager } from 'typeorm';
 import type { ClaimRequest, JobOutcome, NewJob } from '../job-storage.interface.js';
 import type { JobRow } from './row-mapper.js';
 
+/** A job returned to pending or failed by reclaimStaleLocks. */
+export interface ReclaimedRow {
+  id: string;
+  type: string;
+  queue: string;
+  attempt: number;
+  max_retries: number;
+  status: string;
+  lost_worker: string | null;
+}
+
 /** Normalised arguments of listJobs; null means "not filtered". */
 export interface JobQuery {
   statuses: string[] | null;
@@ -28,6 +39,7 @@ export interface StorageBackend {
   claim(request: ClaimRequest): Promise<JobRow[]>;
   recordOutcomes(outcomes: JobOutcome[]): Promise<string[]>;
   heartbeat(workerId: string, lockMs: number): Promise<string[]>;
+  reclaimStaleLocks(staleAgeMs: number, limit: number): Promise<ReclaimedRow[]>;
   getJob(id: string): Promise<JobRow | null>;
   listJobs(query: JobQuery): Promise<JobRow[]>;
   countByStatus(queue: string | null): Promise<Array<{ status: string; count: number }>>;
