@@ -1,7 +1,7 @@
-import { Module, type Provider } from '@nestjs/common';
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { JOB_STORAGE } from './durable-jobs.constants.js';
-import { DurableJobsConfigurableModule, MODULE_OPTIONS_TOKEN } from './durable-jobs.module-definition.js';
+import { DurableJobsConfigurableModule, MODULE_OPTIONS_TOKEN, type OPTIONS_TYPE } from './durable-jobs.module-definition.js';
 import { DurableJobsExplorer } from './discovery/durable-jobs.explorer.js';
 import { DurableJobsMetadataAccessor } from './discovery/durable-jobs-metadata.accessor.js';
 import type { DurableJobsModuleOptions } from './interfaces/durable-jobs-options.interface.js';
@@ -12,7 +12,9 @@ import { WorkerOrchestrator } from './worker/worker-orchestrator.js';
 const storageProvider: Provider = {
   provide: JOB_STORAGE,
   inject: [MODULE_OPTIONS_TOKEN],
-  useFactory: (options: DurableJobsModuleOptions) => createJobStorage(options),
+  // A database that is down at boot must not stop the application; see connectRetry.
+  useFactory: ({ connectRetry, ...options }: DurableJobsModuleOptions) =>
+    createJobStorage({ ...options, connectRetry: connectRetry === false ? undefined : (connectRetry ?? {}) }),
 };
 
 /**
@@ -24,4 +26,9 @@ const storageProvider: Provider = {
   providers: [storageProvider, JobQueue, DurableJobsMetadataAccessor, DurableJobsExplorer, WorkerOrchestrator],
   exports: [JobQueue, JOB_STORAGE],
 })
-export class DurableJobsModule extends DurableJobsConfigurableModule {}
+export class DurableJobsModule extends DurableJobsConfigurableModule {
+  /** Registers the module; with no options, jobs live in the SQLite file `./durable-jobs.sqlite`. */
+  static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+}

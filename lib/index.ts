@@ -13,6 +13,7 @@ export * from './errors/index.js';
 export { retryAfter } from './queue/retry-after.js';
 export { parseDuration, type Duration } from './common/duration.js';
 export { DEFAULT_BACKOFF, computeBackoff, type BackoffOptions } from './common/backoff.js';
+export { defaultRetryConfig, type RetryConfig } from './common/retry-config.js';
 
 export { JobHandler } from './decorators/job-handler.decorator.js';
 export { OnJobEvent } from './decorators/on-job-event.decorator.js';
@@ -27,3 +28,26 @@ export { jobFromContext, jobIdFromContext } from './queue/job-context.storage.js
 export { Worker } from './worker/worker.js';
 
 export * from './storage/index.js';
+
+export { call, step, savePhaseCheckpoint, loadPhaseCheckpoint, fanOut } from './durable/durable.functions.js';
+export {
+  sub,
+  failFast,
+  collectAll,
+  threshold,
+  fanOutQueue,
+  fanOutRetries,
+  fanOutTimeout,
+  cancelOnParentFailure,
+  type SubJob,
+  type SubOptions,
+  type FanOutOption,
+} from './durable/fan-out.options.js';
+export {
+  values,
+  partition,
+  allSucceeded,
+  successCount,
+  SubJobError,
+  type FanOutResult,
+} from './durable/fan-out-result.js';

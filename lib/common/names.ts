@@ -44,3 +44,6 @@ export function assertInteger(field: string, value: unknown, min = INT32_MIN, ma
   }
   return value;
 }
+
+/** Retries beyond this are almost certainly a unit mistake. */
+export const MAX_RETRIES = 1_000_000;

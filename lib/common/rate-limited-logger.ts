@@ -13,6 +13,15 @@ export class RateLimitedLogger {
   ) {}
 
   error(key: string, message: string): void {
+    this.write('error', key, message);
+  }
+
+  /** Same as error(), at warning level, for failures that are retried. */
+  warn(key: string, message: string): void {
+    this.write('warn', key, message);
+  }
+
+  private write(level: 'error' | 'warn', key: string, message: string): void {
     const now = Date.now();
     const window = this.windows.get(key);
     if (window && now < window.until) {
@@ -21,7 +30,7 @@ export class RateLimitedLogger {
     }
     const suffix = window && window.suppressed > 0 ? ` (${window.suppressed} similar errors suppressed)` : '';
     this.windows.set(key, { until: now + this.windowMs, suppressed: 0 });
-    this.logger.error(`${message}${suffix}`);
+    this.logger[level](`${message}${suffix}`);
   }
 
   /** Forgets a key once its condition is over, so the next failure is logged at once. */

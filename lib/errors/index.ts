@@ -5,4 +5,8 @@ export * from './handler-registration.error.js';
 export * from './invalid-option.error.js';
 export * from './invalid-payload.error.js';
 export * from './retry-control.error.js';
+export * from './storage-unavailable.error.js';
 export * from './unknown-job-type.error.js';
+export * from './determinism.error.js';
+export * from './fan-out.error.js';
+export * from './not-in-job-context.error.js';

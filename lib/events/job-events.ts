@@ -2,8 +2,10 @@ import type { Job } from '../interfaces/job.interface.js';
 
 /** Base class of every event on `queue.events$`. */
 export abstract class JobEvent {
-  /** Stable name for logs and the dashboard, such as `job.failed`. */
+  /** Stable name for logs and listeners, such as `job.failed`. */
   abstract readonly kind: string;
+  /** The job the event is about. */
+  abstract readonly jobId: string;
   readonly timestamp = new Date();
 }
 
@@ -112,6 +114,35 @@ export class JobLockLost extends JobEvent {
   constructor(
     readonly job: Job,
     readonly workerId: string,
+  ) {
+    super();
+  }
+  get jobId(): string {
+    return this.job.id;
+  }
+}
+
+/** A durable call, step or phase checkpoint of a job was stored. */
+export class CheckpointSaved extends JobEvent {
+  readonly kind = 'checkpoint.saved';
+  constructor(
+    readonly jobId: string,
+    readonly checkpointKind: 'call' | 'step' | 'phase',
+    readonly name: string,
+    /** Unique key of the checkpoint within the job, such as `call:charge#1`. */
+    readonly key: string,
+  ) {
+    super();
+  }
+}
+
+/** A job suspended itself in waiting while the sub-jobs of its fan-out run. */
+export class JobSuspended extends JobEvent {
+  readonly kind = 'job.suspended';
+  constructor(
+    readonly job: Job,
+    readonly fanOutId: string,
+    readonly subJobCount: number,
   ) {
     super();
   }

@@ -2,6 +2,8 @@ import type { DataSource } from 'typeorm';
 import type { BetterSqlite3DataSourceOptions } from 'typeorm/driver/better-sqlite3/BetterSqlite3DataSourceOptions.js';
 import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
 import type { BackoffOptions } from '../common/backoff.js';
+import type { Duration } from '../common/duration.js';
+import type { RetryConfig } from '../common/retry-config.js';
 import type { WorkerOptions } from './worker-options.interface.js';
 
 /**
@@ -20,6 +22,14 @@ export interface DurableJobsModuleOptions {
   tablePrefix?: string;
   /** Runs the library's migrations at start-up. Default true; set false when you run them yourself. */
   migrationsRun?: boolean;
+  /**
+   * Backoff of the background reconnection when the database is unreachable at start-up: the
+   * application boots, workers wait, and attempts continue at maxBackoff once maxAttempts
+   * have failed. `false` fails the boot instead. Default: defaultRetryConfig().
+   */
+  connectRetry?: Partial<RetryConfig> | false;
+  /** How long enqueue and other calls wait for a storage that is still connecting. Default 5s. */
+  readyTimeout?: Duration;
   /**
    * Workers of this process. Omitted: one worker for `'default'` and every handler's queue.
    * An empty array: this process only enqueues.

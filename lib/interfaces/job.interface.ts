@@ -54,4 +54,6 @@ export interface Job<TArgs = unknown, TResult = unknown> {
   /** Worker id that holds the lock while the job runs. */
   lockedBy: string | null;
   lockedUntil: Date | null;
+  /** The job whose fan-out created this one, or null. */
+  parentJobId: string | null;
 }

@@ -1,4 +1,5 @@
 import type { Duration } from '../common/duration.js';
+import type { RetryConfig } from '../common/retry-config.js';
 
 export interface QueueWorkerOptions {
   /** Jobs of this queue that run at once on this worker. Default: the worker's concurrency. */
@@ -27,4 +28,19 @@ export interface WorkerOptions {
   staleLockInterval?: Duration;
   /** How long a lock must have been expired before its job is reclaimed. Default 30s. */
   staleLockAge?: Duration;
+  /**
+   * Retry of storage calls that end or keep a run (outcome writes, releases, heartbeats) on
+   * retryable errors. Default: defaultRetryConfig(), 5 attempts from 100ms up to 5s.
+   */
+  storageRetry?: Partial<RetryConfig>;
+  /**
+   * Backoff of a claim loop while its claims fail, so that it does not spin on a database
+   * outage. The loop never gives up: past maxAttempts failures it waits maxBackoff. Default:
+   * defaultRetryConfig().
+   */
+  dequeueRetry?: Partial<RetryConfig>;
+  /** Shortcut for storageRetry.maxAttempts. */
+  retryAttempts?: number;
+  /** Makes each storage call once, and failed claims wait pollInterval without backoff. Default false. */
+  disableRetry?: boolean;
 }

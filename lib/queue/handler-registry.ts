@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
 import { DEFAULT_BACKOFF, resolveBackoff } from '../common/backoff.js';
-import { assertInteger, assertValidName } from '../common/names.js';
+import { MAX_RETRIES, assertInteger, assertValidName } from '../common/names.js';
 import { ArgsValidationError, type ArgsViolation } from '../errors/args-validation.error.js';
 import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
 import type { BackoffPolicy } from '../interfaces/job.interface.js';
@@ -71,7 +71,7 @@ export class HandlerRegistry {
     }
     try {
       if (options.queue !== undefined) assertValidName('handler queue', options.queue);
-      if (options.retries !== undefined) assertInteger('handler retries', options.retries, 0);
+      if (options.retries !== undefined) assertInteger('handler retries', options.retries, 0, MAX_RETRIES);
       if (options.priority !== undefined) assertInteger('handler priority', options.priority);
       return {
         name,

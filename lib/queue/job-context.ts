@@ -1,3 +1,6 @@
+import type { DurableRun } from '../durable/durable-run.js';
+import type { FanOutResult } from '../durable/fan-out-result.js';
+import type { FanOutOption, SubJob } from '../durable/fan-out.options.js';
 import type { Job } from '../interfaces/job.interface.js';
 
 /** What a JobContext needs from the queue that runs it. */
@@ -19,6 +22,7 @@ export class JobContext<TArgs = unknown> {
      */
     readonly signal: AbortSignal,
     private readonly runtime: JobContextRuntime,
+    private readonly durable: DurableRun,
   ) {}
 
   get jobId(): string {
@@ -32,6 +36,39 @@ export class JobContext<TArgs = unknown> {
 
   get workerId(): string {
     return this.runtime.workerId;
+  }
+
+  /**
+   * Runs the handler registered as `name` inline and stores its result as a checkpoint. A
+   * later run of this job returns the stored result, or throws the stored permanent error,
+   * without running the handler again.
+   */
+  call<T = unknown>(name: string, args: unknown): Promise<T> {
+    return this.durable.call<T>(this, name, args);
+  }
+
+  /** Runs `fn` once for this job and stores its result; later runs return the stored result. */
+  step<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
+    return this.durable.step(name, fn);
+  }
+
+  /** Stores `value` under `name` for later runs of this job, replacing an earlier value. */
+  savePhaseCheckpoint(name: string, value: unknown): Promise<void> {
+    return this.durable.savePhaseCheckpoint(name, value);
+  }
+
+  /** Returns the value stored under `name` by savePhaseCheckpoint, with found: false when there is none. */
+  loadPhaseCheckpoint<T = unknown>(name: string): Promise<{ found: boolean; value: T | undefined }> {
+    return this.durable.loadPhaseCheckpoint<T>(name);
+  }
+
+  /**
+   * Runs the sub-jobs in parallel and returns their results in the order of `subs`. The job
+   * suspends in waiting, freeing its worker slot, and runs again from the top once the
+   * fan-out is decided; calls and steps before the fan-out replay from their checkpoints.
+   */
+  fanOut<T = unknown>(subs: SubJob[], ...options: FanOutOption[]): Promise<FanOutResult<T>[]> {
+    return this.durable.fanOut<T>(subs, options);
   }
 
   /** Emits an ephemeral CustomEvent for this job on `queue.events$`; it is not stored. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Observable } from 'rxjs';
 import { resolveBackoff, DEFAULT_BACKOFF } from '../common/backoff.js';
-import { JOB_STORAGE } from '../durable-jobs.constants.js';
+import { DEFAULT_QUEUE, JOB_STORAGE } from '../durable-jobs.constants.js';
 import { MODULE_OPTIONS_TOKEN } from '../durable-jobs.module-definition.js';
 import { DuplicateJobError } from '../errors/duplicate-job.error.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
@@ -84,7 +84,10 @@ export class JobQueue {
     const jobs: NewJob[] = [];
     const keys = new Map<string, number>();
     for (const [index, item] of items.entries()) {
-      const job = await buildNewJob(this.registry, item?.type, item?.args, item?.options ?? {});
+      const job = await buildNewJob(this.registry, item?.type, item?.args, item?.options ?? {}).catch((error: unknown) => {
+        if (error instanceof Error) error.message = `enqueueMany item ${index}: ${error.message}`;
+        throw error;
+      });
       if (job.uniqueKey !== null) {
         const first = keys.get(job.uniqueKey);
         if (first !== undefined) {
@@ -120,6 +123,12 @@ export class JobQueue {
     const worker = new Worker(this, options);
     this.workers.add(worker);
     return worker;
+  }
+
+  /** @internal Queues of a worker that names none: `default` plus every registered handler's queue. */
+  defaultQueueNames(): string[] {
+    const handlerQueues = this.registry.all().map((handler) => handler.queue ?? DEFAULT_QUEUE);
+    return [...new Set([DEFAULT_QUEUE, ...handlerQueues])];
   }
 
   /** @internal Workers created so far, including the module's. */

@@ -2,15 +2,12 @@ import { v7 as uuidv7 } from 'uuid';
 import { resolveBackoff } from '../common/backoff.js';
 import { parseDuration } from '../common/duration.js';
 import { encodeJson } from '../common/json-payload.js';
-import { assertInteger, assertValidName } from '../common/names.js';
+import { MAX_RETRIES, assertInteger, assertValidName } from '../common/names.js';
 import { DEFAULT_QUEUE, DEFAULT_RETRIES } from '../durable-jobs.constants.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import type { EnqueueOptions } from '../interfaces/enqueue-options.interface.js';
 import type { NewJob } from '../storage/job-storage.interface.js';
 import { validateArgs, type HandlerRegistry } from './handler-registry.js';
-
-// Retries beyond this are almost certainly a unit mistake; the column is 32-bit anyway.
-const MAX_RETRIES = 1_000_000;
 
 /**
  * Validates one enqueue request and turns it into a row to insert. Every check happens here,

@@ -13,6 +13,7 @@ export { SUPPORTED_DRIVER_TYPES, type StorageDialect } from './dialects/dialect.
 export { TypeOrmJobStorage, type TypeOrmJobStorageOptions } from './typeorm-job-storage.js';
 export {
   createJobStorage,
+  DEFAULT_READY_TIMEOUT_MS,
   DEFAULT_SQLITE_PATH,
   SQLITE_BUSY_TIMEOUT_MS,
   type BetterSqlite3ConnectionOptions,
@@ -20,3 +21,17 @@ export {
   type PostgresConnectionOptions,
 } from './job-storage.factory.js';
 export { DEFAULT_TABLE_PREFIX, MAX_TABLE_PREFIX_LENGTH, resolveTableNames, type TableNames } from './table-names.js';
+export { isRetryableStorageError } from './retryable-error.js';
+export {
+  configurePool,
+  connMaxIdleTime,
+  connMaxLifetime,
+  defaultPoolConfig,
+  highConcurrencyPoolConfig,
+  lowLatencyPoolConfig,
+  maxIdleConns,
+  maxOpenConns,
+  resourceConstrainedPoolConfig,
+  type PoolConfig,
+  type PoolOption,
+} from './pool-config.js';

@@ -1,8 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { parseDuration, type Duration } from '../common/duration.js';
+import { resolveRetryConfig, type RetryConfig } from '../common/retry-config.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { dialectOfDriverType } from './dialects/dialect.js';
+import { StorageConnector, type StorageConnectorOptions } from './storage-connector.js';
 import { resolveTableNames } from './table-names.js';
 import { TypeOrmJobStorage } from './typeorm-job-storage.js';
 
@@ -13,6 +16,13 @@ export const DEFAULT_SQLITE_PATH = './durable-jobs.sqlite';
 
 /** Milliseconds a SQLite connection waits for another process's write lock before SQLITE_BUSY. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * Milliseconds that a call on a storage still connecting in the background, such as an
+ * enqueue, waits before it rejects with StorageUnavailableError. Long enough to ride out a
+ * database restart, short enough for an HTTP request that enqueues to respond in time.
+ */
+export const DEFAULT_READY_TIMEOUT_MS = 5_000;
 
 /** Options of createJobStorage. Give at most one of dataSource, connection and sqlitePath. */
 export interface JobStorageOptions {
@@ -26,17 +36,36 @@ export interface JobStorageOptions {
   tablePrefix?: string;
   /** Whether to apply missing migrations before returning. Default true. */
   migrationsRun?: boolean;
+  /**
+   * Keeps the storage usable while the database is down. When set, a first connection or
+   * migration attempt that fails with a retryable error (see isRetryableStorageError) does
+   * not reject. The storage is returned and keeps trying in the background with this backoff,
+   * which stays at maxBackoff once maxAttempts attempts have failed. Default: unset, so any
+   * failure rejects.
+   */
+  connectRetry?: Partial<RetryConfig>;
+  /** How long a call waits for a storage that is still connecting. Default 5s. */
+  readyTimeout?: Duration;
 }
 
 /**
  * Creates the job storage, then connects and migrates according to the options. The storage
- * never sets `synchronize` and never adds entities to a DataSource passed in.
+ * never sets `synchronize` and never adds entities to a DataSource passed in. Invalid
+ * options always reject; with `connectRetry`, an unreachable database does not.
  */
 export async function createJobStorage(options: JobStorageOptions = {}): Promise<TypeOrmJobStorage> {
   assertOneSource(options);
   // Validated before connecting, so a bad prefix creates no SQLite file and no pool.
   resolveTableNames(options.tablePrefix);
-  const { dataSource, owned } = await openDataSource(options);
+  const readyTimeoutMs = parseDuration(options.readyTimeout ?? DEFAULT_READY_TIMEOUT_MS, 'readyTimeout');
+  if (options.connectRetry !== undefined) {
+    const retry = resolveRetryConfig(options.connectRetry, 'connectRetry');
+    return openInBackground(options, { retry, readyTimeoutMs });
+  }
+
+  const { dataSource, owned } = prepareDataSource(options);
+  // A DataSource passed in may already be initialised, for example by TypeOrmModule.
+  if (!dataSource.isInitialized) await initializeDataSource(dataSource);
 
   let storage: TypeOrmJobStorage;
   try {
@@ -67,10 +96,53 @@ function assertOneSource(options: JobStorageOptions): void {
   }
 }
 
-async function openDataSource(options: JobStorageOptions): Promise<{ dataSource: DataSource; owned: boolean }> {
+/**
+ * Returns a storage whose first connection attempt has ended. When that attempt failed with
+ * a retryable error, the storage keeps connecting in the background and its calls wait.
+ */
+async function openInBackground(
+  options: JobStorageOptions,
+  settings: Omit<StorageConnectorOptions, 'dialect'>,
+): Promise<TypeOrmJobStorage> {
+  const { dataSource, owned } = prepareDataSource(options);
+  const migrationsRun = options.migrationsRun !== false;
+  let storage: TypeOrmJobStorage;
+  const connector = new StorageConnector(
+    async () => {
+      if (!dataSource.isInitialized) await initializeDataSource(dataSource);
+      if (migrationsRun) await storage.migrate();
+    },
+    { ...settings, dialect: dialectOfDriverType('type', dataSource.options.type) },
+  );
+  storage = new TypeOrmJobStorage(dataSource, { tablePrefix: options.tablePrefix, ownsDataSource: owned, readiness: connector });
+  try {
+    await connector.start();
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
+  return storage;
+}
+
+/**
+ * Initialises a DataSource. TypeORM 1.1.3 keeps the pg.Pool when a query inside its driver's
+ * connect() fails after the pool connected, so the pool is ended here before another
+ * attempt creates a new one.
+ */
+async function initializeDataSource(dataSource: DataSource): Promise<void> {
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    const driver = dataSource.driver as unknown as { master?: unknown; disconnect(): Promise<void> };
+    if (!dataSource.isInitialized && driver.master) await driver.disconnect().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Validates the connection options and builds the DataSource, without connecting. */
+function prepareDataSource(options: JobStorageOptions): { dataSource: DataSource; owned: boolean } {
   if (options.dataSource) {
     dialectOfDriverType('dataSource.options.type', options.dataSource.options.type);
-    if (!options.dataSource.isInitialized) await options.dataSource.initialize();
     return { dataSource: options.dataSource, owned: false };
   }
 
@@ -87,9 +159,7 @@ async function openDataSource(options: JobStorageOptions): Promise<{ dataSource:
     connection = withSharedFileSettings({ type: 'better-sqlite3', database });
   }
 
-  const dataSource = new DataSource(connection);
-  await dataSource.initialize();
-  return { dataSource, owned: true };
+  return { dataSource: new DataSource(connection), owned: true };
 }
 
 /**

@@ -15,6 +15,10 @@ export interface NewJob {
   runAt: Date | null;
   /** Delay added to the database clock when runAt is null. */
   delayMs: number;
+  /** Set on the sub-jobs of a fan-out: the parent, the fan-out and the position in it. */
+  parentJobId?: string | null;
+  fanOutId?: string | null;
+  fanOutIndex?: number | null;
 }
 
 /** Result of inserting one job: its id, or the id of the live job that holds its unique key. */
@@ -54,6 +58,59 @@ export interface ReclaimedJob {
   lostWorker: string | null;
 }
 
+export type CheckpointKind = 'call' | 'step' | 'phase';
+
+/** A stored result of a durable call, step or phase of one job. */
+export interface CheckpointRecord {
+  /** Unique per job: `call:<name>#<occurrence>`, `step:<name>#<occurrence>` or `phase:<name>`. */
+  key: string;
+  kind: CheckpointKind;
+  name: string;
+  /** Position among the job's calls and steps, to detect a run that calls them in another order; null for phases. */
+  sequence: number | null;
+  /** `value` for a result, `error` for a permanent error that replays as such. */
+  outcome: 'value' | 'error';
+  valueJson: string | null;
+}
+
+export type FanOutStrategyName = 'fail_fast' | 'collect_all' | 'threshold';
+export type FanOutStatus = 'pending' | 'succeeded' | 'failed' | 'timed_out';
+
+/** A fan-out to record when its parent suspends. */
+export interface NewFanOut {
+  id: string;
+  parentJobId: string;
+  /** `fanout#<occurrence>` within the parent's run. */
+  key: string;
+  strategy: FanOutStrategyName;
+  /** Share of sub-jobs that must succeed, 0 to 1, for the threshold strategy. */
+  threshold: number | null;
+  total: number;
+  cancelOnParentFailure: boolean;
+  timeoutMs: number | null;
+}
+
+export interface FanOutRecord {
+  id: string;
+  parentJobId: string;
+  key: string;
+  strategy: FanOutStrategyName;
+  threshold: number | null;
+  total: number;
+  succeeded: number;
+  failed: number;
+  status: FanOutStatus;
+}
+
+/** A sub-job of a fan-out as its parent reads it back. */
+export interface FanOutChild {
+  jobId: string;
+  index: number;
+  status: JobStatus;
+  resultJson: string | null;
+  errorJson: string | null;
+}
+
 export interface ClaimRequest {
   workerId: string;
   queues: string[];
@@ -75,8 +132,15 @@ export interface JobFilter {
 export interface JobStorage {
   readonly dialect: 'postgres' | 'sqlite';
 
+
   /** Creates or upgrades the schema; safe when several processes call it at once. */
   migrate(): Promise<void>;
+
+  /**
+   * Resolves true once the storage has connected and migrated, or false when `signal` aborts
+   * or the storage closes first. Absent on a storage that is ready when created.
+   */
+  whenReady?(signal?: AbortSignal): Promise<boolean>;
 
   /**
    * Inserts jobs in one statement. A job whose unique key is held by a live job is not
@@ -92,8 +156,12 @@ export interface JobStorage {
   /** Writes outcomes fenced on id, lock owner, attempt and status running; returns the ids written. */
   recordOutcomes(outcomes: JobOutcome[]): Promise<string[]>;
 
-  /** Extends the locks of every job the worker runs; returns the ids still held. */
-  heartbeat(workerId: string, lockMs: number): Promise<string[]>;
+  /**
+   * Extends the locks the worker holds on running jobs, only those in `jobIds` when given,
+   * and returns the ids still held. A worker passes the jobs it still runs, so that the lock
+   * of a job whose outcome it could not write expires and the job is reclaimed.
+   */
+  heartbeat(workerId: string, lockMs: number, jobIds?: string[]): Promise<string[]>;
 
   /**
    * Returns up to `limit` running jobs whose lock expired more than `staleAgeMs` ago to
@@ -101,6 +169,29 @@ export interface JobStorage {
    * attempt stays counted. Returns what was reclaimed.
    */
   reclaimStaleLocks(staleAgeMs: number, limit: number): Promise<ReclaimedJob[]>;
+
+  /** Returns every checkpoint of a job. */
+  loadCheckpoints(jobId: string): Promise<CheckpointRecord[]>;
+
+  /** Stores or replaces a checkpoint, fenced on the claim; false when the lock was lost. */
+  saveCheckpoint(token: ClaimToken, checkpoint: CheckpointRecord): Promise<boolean>;
+
+  /**
+   * In one transaction: moves the parent to waiting (fenced on its claim), records the
+   * fan-out and inserts its sub-jobs. False, with nothing written, when the lock was lost.
+   */
+  suspendForFanOut(token: ClaimToken, fanOut: NewFanOut, children: NewJob[]): Promise<boolean>;
+
+  findFanOut(parentJobId: string, key: string): Promise<FanOutRecord | null>;
+
+  /** Returns the sub-jobs of a fan-out in the order of their subs. */
+  fanOutChildren(fanOutId: string): Promise<FanOutChild[]>;
+
+  /**
+   * Decides fan-outs that cannot progress by themselves: expired timeouts, and sub-jobs
+   * deleted from fan-outs older than `staleAgeMs`. Returns how many were decided.
+   */
+  settleStalledFanOuts(staleAgeMs: number): Promise<number>;
 
   getJob(id: string): Promise<Job | null>;
   listJobs(filter?: JobFilter): Promise<Job[]>;

@@ -15,6 +15,9 @@ export interface TableNames {
   prefix: string;
   jobs: string;
   migrations: string;
+  checkpoints: string;
+  fanOuts: string;
+  schedules: string;
 }
 
 /**
@@ -27,6 +30,9 @@ export function resolveTableNames(tablePrefix: string = DEFAULT_TABLE_PREFIX): T
     prefix,
     jobs: `${prefix}jobs`,
     migrations: `${prefix}migrations`,
+    checkpoints: `${prefix}checkpoints`,
+    fanOuts: `${prefix}fan_outs`,
+    schedules: `${prefix}schedules`,
   };
 }
 

@@ -1,5 +1,7 @@
+import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
 import { assertInteger } from '../common/names.js';
+import { RateLimitedLogger } from '../common/rate-limited-logger.js';
 import { DuplicateJobError } from '../errors/duplicate-job.error.js';
 import { DurableJobsError } from '../errors/durable-jobs.error.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
@@ -11,8 +13,14 @@ import { compareClaimOrder, mapJobRow } from './dialects/row-mapper.js';
 import { SqliteBackend } from './dialects/sqlite.backend.js';
 import { createSqliteStatements } from './dialects/sqlite.dialect.js';
 import type { StorageBackend } from './dialects/storage-backend.js';
+import { deferMethods } from './deferred-backend.js';
 import type {
+  CheckpointRecord,
   ClaimRequest,
+  ClaimToken,
+  FanOutChild,
+  FanOutRecord,
+  NewFanOut,
   EnqueueResult,
   JobFilter,
   JobOutcome,
@@ -21,6 +29,8 @@ import type {
   ReclaimedJob,
 } from './job-storage.interface.js';
 import { runDurableJobsMigrations } from './migration-runner.js';
+import { listenForPoolErrors } from './pool-error-listeners.js';
+import type { StorageReadiness } from './storage-connector.js';
 import { resolveTableNames, type TableNames } from './table-names.js';
 
 export interface TypeOrmJobStorageOptions {
@@ -28,6 +38,11 @@ export interface TypeOrmJobStorageOptions {
   tablePrefix?: string;
   /** Whether close() destroys the DataSource; true only when the storage created it. */
   ownsDataSource: boolean;
+  /**
+   * @internal Set when the storage connects and migrates in the background. The DataSource
+   * may then be uninitialised, and every call waits until the storage is ready.
+   */
+  readiness?: StorageReadiness;
 }
 
 /**
@@ -41,33 +56,41 @@ const DEFAULT_LIST_LIMIT = 100;
 const JOB_OUTCOME_KINDS: ReadonlySet<string> = new Set(['completed', 'failed', 'retrying', 'released']);
 
 /**
- * The job storage on PostgreSQL or SQLite through an initialised TypeORM DataSource. The hot
+ * The job storage on PostgreSQL or SQLite through a TypeORM DataSource, initialised when it
+ * is passed in or, with `readiness`, by the storage's background connector. The hot
  * paths bypass repositories and query builders: they run one statement each on the driver's
  * own connection, the pg.Pool or the better-sqlite3 Database.
  */
 export class TypeOrmJobStorage implements JobStorage {
   readonly dialect: StorageDialect;
   readonly tables: TableNames;
-  private readonly backend: StorageBackend;
+  private backend: StorageBackend;
   private readonly ownsDataSource: boolean;
+  private readonly readiness: StorageReadiness | null;
   private migration: Promise<void> | null = null;
+  private realBackend: StorageBackend | undefined;
+  private stopListeningForPoolErrors: (() => void) | undefined;
 
   constructor(
     readonly dataSource: DataSource,
     options: TypeOrmJobStorageOptions,
   ) {
-    if (!dataSource.isInitialized) {
+    if (!dataSource.isInitialized && !options.readiness) {
       throw new InvalidOptionError('dataSource', dataSource.options.type, 'must be initialised before it is passed in');
     }
     this.dialect = dialectOfDataSource(dataSource);
     this.tables = resolveTableNames(options.tablePrefix);
     this.ownsDataSource = options.ownsDataSource;
-    // Both drivers keep their native handle on these untyped fields in TypeORM 1.x.
-    const driver = dataSource.driver as unknown as { master?: unknown; databaseConnection?: unknown };
-    this.backend =
-      this.dialect === 'postgres'
-        ? new PostgresBackend(driver.master as never, createPostgresStatements(this.tables))
-        : new SqliteBackend(driver.databaseConnection as never, createSqliteStatements(this.tables));
+    this.readiness = options.readiness ?? null;
+    this.backend = this.readiness ? deferMethods(() => this.readyBackend()) : this.createBackend();
+  }
+
+  /**
+   * Resolves true once the storage has connected and migrated, at once for a storage that
+   * was ready when created. Resolves false when `signal` aborts or the storage closes first.
+   */
+  whenReady(signal?: AbortSignal): Promise<boolean> {
+    return this.readiness ? this.readiness.whenReady(signal) : Promise.resolve(true);
   }
 
   /** Concurrent calls on one storage share a run, because SQLite cannot nest BEGIN IMMEDIATE. */
@@ -152,8 +175,8 @@ export class TypeOrmJobStorage implements JobStorage {
     return this.backend.recordOutcomes(outcomes);
   }
 
-  heartbeat(workerId: string, lockMs: number): Promise<string[]> {
-    return this.backend.heartbeat(workerId, lockMs);
+  heartbeat(workerId: string, lockMs: number, jobIds?: string[]): Promise<string[]> {
+    return this.backend.heartbeat(workerId, lockMs, jobIds ?? null);
   }
 
   async reclaimStaleLocks(staleAgeMs: number, limit: number): Promise<ReclaimedJob[]> {
@@ -168,6 +191,57 @@ export class TypeOrmJobStorage implements JobStorage {
       status: row.status === JobStatus.Failed ? JobStatus.Failed : JobStatus.Pending,
       lostWorker: row.lost_worker,
     }));
+  }
+
+  async loadCheckpoints(jobId: string): Promise<CheckpointRecord[]> {
+    const rows = await this.backend.loadCheckpoints(jobId);
+    return rows.map((row) => ({
+      key: row.key,
+      kind: row.kind as CheckpointRecord['kind'],
+      name: row.name,
+      sequence: row.sequence === null ? null : Number(row.sequence),
+      outcome: row.outcome === 'error' ? 'error' : 'value',
+      valueJson: row.value,
+    }));
+  }
+
+  saveCheckpoint(token: ClaimToken, checkpoint: CheckpointRecord): Promise<boolean> {
+    return this.backend.saveCheckpoint(token, checkpoint);
+  }
+
+  suspendForFanOut(token: ClaimToken, fanOut: NewFanOut, children: NewJob[]): Promise<boolean> {
+    return this.backend.suspendForFanOut(token, fanOut, children);
+  }
+
+  async findFanOut(parentJobId: string, key: string): Promise<FanOutRecord | null> {
+    const row = await this.backend.findFanOut(parentJobId, key);
+    if (row === null) return null;
+    return {
+      id: row.id,
+      parentJobId: row.parent_job_id,
+      key: row.key,
+      strategy: row.strategy as FanOutRecord['strategy'],
+      threshold: row.threshold === null ? null : Number(row.threshold),
+      total: Number(row.total),
+      succeeded: Number(row.succeeded),
+      failed: Number(row.failed),
+      status: row.status as FanOutRecord['status'],
+    };
+  }
+
+  async fanOutChildren(fanOutId: string): Promise<FanOutChild[]> {
+    const rows = await this.backend.fanOutChildren(fanOutId);
+    return rows.map((row) => ({
+      jobId: row.id,
+      index: Number(row.fan_out_index),
+      status: row.status as JobStatus,
+      resultJson: row.result,
+      errorJson: row.last_error,
+    }));
+  }
+
+  settleStalledFanOuts(staleAgeMs: number): Promise<number> {
+    return this.backend.settleStalledFanOuts(staleAgeMs);
   }
 
   async getJob(id: string): Promise<Job | null> {
@@ -199,7 +273,30 @@ export class TypeOrmJobStorage implements JobStorage {
   }
 
   async close(): Promise<void> {
+    await this.readiness?.close();
+    this.stopListeningForPoolErrors?.();
     if (this.ownsDataSource && this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+
+  /** Waits until the storage is ready, then replaces the stand-in backend with the real one. */
+  private async readyBackend(): Promise<StorageBackend> {
+    await this.readiness?.waitUntilReady();
+    if (!this.realBackend) {
+      this.realBackend = this.createBackend();
+      this.backend = this.realBackend;
+    }
+    return this.realBackend;
+  }
+
+  private createBackend(): StorageBackend {
+    // Both drivers keep their native handle on these untyped fields in TypeORM 1.x.
+    const driver = this.dataSource.driver as unknown as { master?: unknown; databaseConnection?: unknown };
+    if (this.dialect === 'sqlite') {
+      return new SqliteBackend(driver.databaseConnection as never, createSqliteStatements(this.tables));
+    }
+    const errors = new RateLimitedLogger(new Logger('DurableJobsStorage'));
+    this.stopListeningForPoolErrors = listenForPoolErrors(driver.master as never, errors);
+    return new PostgresBackend(driver.master as never, createPostgresStatements(this.tables));
   }
 
   /** Rejects a manager of another database type, which would fail on this dialect's SQL. */

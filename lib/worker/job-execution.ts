@@ -3,7 +3,8 @@ import { encodeJson } from '../common/json-payload.js';
 import { NoRetryError, RetryAfterError, messageOf } from '../errors/retry-control.error.js';
 import { UnknownJobTypeError } from '../errors/unknown-job-type.error.js';
 import type { Job } from '../interfaces/job.interface.js';
-import { validateArgs, type HandlerRegistry } from '../queue/handler-registry.js';
+import { DurableRun, type DurableRunDependencies } from '../durable/durable-run.js';
+import { validateArgs } from '../queue/handler-registry.js';
 import { JobContext, type JobContextRuntime } from '../queue/job-context.js';
 import { jobContextStorage } from '../queue/job-context.storage.js';
 import type { JobOutcome } from '../storage/job-storage.interface.js';
@@ -27,11 +28,12 @@ export type ExecutionResult =
  * running in the background, but its late result is never written.
  */
 export async function executeJob(
-  registry: HandlerRegistry,
+  dependencies: DurableRunDependencies,
   runtime: JobContextRuntime,
   job: Job,
   signal: AbortSignal,
 ): Promise<ExecutionResult> {
+  const { registry } = dependencies;
   const handler = registry.get(job.type);
   if (!handler) return { kind: 'error', cause: new UnknownJobTypeError(job.type, runtime.workerId) };
 
@@ -43,7 +45,7 @@ export async function executeJob(
     return { kind: 'error', cause: new NoRetryError(error) };
   }
 
-  const ctx = new JobContext(job, signal, runtime);
+  const ctx = new JobContext(job, signal, runtime, new DurableRun(job, dependencies));
   const run = jobContextStorage.run(ctx, async () => handler.fn(args, ctx));
   let result: unknown;
   try {

@@ -65,8 +65,10 @@ export class StaleLockReaper {
           if (!failed) this.wakeup.notify(job.queue);
         }
         this.errors.clear('reclaim');
-        if (reclaimed.length < RECLAIM_BATCH) return;
+        if (reclaimed.length < RECLAIM_BATCH) break;
       }
+      // Fan-outs whose timeout passed or whose sub-jobs were deleted are decided here.
+      if ((await this.storage.settleStalledFanOuts(this.staleAgeMs)) > 0) this.wakeup.notify();
     } catch (error) {
       this.errors.error('reclaim', `Worker ${this.workerId} failed to reclaim stale locks: ${messageOf(error)}`);
     }

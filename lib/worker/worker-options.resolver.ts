@@ -5,6 +5,7 @@ import { assertInteger, assertValidName } from '../common/names.js';
 import { DEFAULT_QUEUE } from '../durable-jobs.constants.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import type { WorkerOptions } from '../interfaces/worker-options.interface.js';
+import { resolveWorkerRetry, type ResolvedWorkerRetry } from './worker-retry.resolver.js';
 
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_POLL_INTERVAL_MS = 1_000;
@@ -21,7 +22,7 @@ export const DEFAULT_STALE_LOCK_INTERVAL_MS = 15_000;
 export const DEFAULT_STALE_LOCK_AGE_MS = 30_000;
 
 /** Worker options with defaults applied and every value checked. */
-export interface ResolvedWorkerOptions {
+export interface ResolvedWorkerOptions extends ResolvedWorkerRetry {
   id: string;
   /** Concurrency by queue name; null until bootstrap when the queues come from the handlers. */
   queues: Map<string, number> | null;
@@ -66,6 +67,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     shutdownTimeoutMs: parseDuration(options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, 'worker shutdownTimeout'),
     staleLockIntervalMs: parseDuration(options.staleLockInterval ?? DEFAULT_STALE_LOCK_INTERVAL_MS, 'worker staleLockInterval'),
     staleLockAgeMs: parseDuration(options.staleLockAge ?? DEFAULT_STALE_LOCK_AGE_MS, 'worker staleLockAge'),
+    ...resolveWorkerRetry(options),
   };
 }
 

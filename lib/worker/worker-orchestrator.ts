@@ -6,10 +6,11 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { DEFAULT_QUEUE } from '../durable-jobs.constants.js';
 import { MODULE_OPTIONS_TOKEN } from '../durable-jobs.module-definition.js';
 import type { DurableJobsModuleOptions } from '../interfaces/durable-jobs-options.interface.js';
 import { JobQueue } from '../queue/job-queue.js';
+import { poolCapacityWarning } from '../storage/pool-capacity.js';
+import { TypeOrmJobStorage } from '../storage/typeorm-job-storage.js';
 import type { Worker } from './worker.js';
 
 /**
@@ -32,10 +33,17 @@ export class WorkerOrchestrator implements OnApplicationBootstrap, BeforeApplica
       this.logger.log('No workers in this process; jobs are only enqueued here');
       return;
     }
-    const handlerQueues = this.queue.registry.all().map((handler) => handler.queue ?? DEFAULT_QUEUE);
-    const defaultQueues = [...new Set([DEFAULT_QUEUE, ...handlerQueues])];
     const workers: Worker[] = configured.map((workerOptions) => this.queue.newWorker(workerOptions));
-    for (const worker of workers) this.runs.push(worker.start(undefined, defaultQueues));
+    for (const worker of workers) this.runs.push(worker.start());
+    this.warnIfPoolTooSmall(workers);
+  }
+
+  /** Reports at start-up a pool that cannot serve every worker connection at once. */
+  private warnIfPoolTooSmall(workers: Worker[]): void {
+    const storage = this.queue.storage;
+    if (!(storage instanceof TypeOrmJobStorage)) return;
+    const warning = poolCapacityWarning(storage.dataSource.options, workers, this.options.dataSource !== undefined);
+    if (warning) this.logger.warn(warning);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { RateLimitedLogger } from '../common/rate-limited-logger.js';
+import { retryDelayMs } from '../common/retry-config.js';
 import { messageOf } from '../errors/retry-control.error.js';
 import { JobCompleted, JobFailed, JobLockLost, JobRetrying, JobStarted } from '../events/job-events.js';
 import { JobStatus, type Job } from '../interfaces/job.interface.js';
@@ -8,6 +9,9 @@ import type { JobQueue } from '../queue/job-queue.js';
 import type { JobContextRuntime } from '../queue/job-context.js';
 import type { JobOutcome } from '../storage/job-storage.interface.js';
 import { executeJob, failureOutcome, type AbortReason } from './job-execution.js';
+import type { DurableRunDependencies } from '../durable/durable-run.js';
+import { JobSuspendedSignal, LockLostSignal } from '../durable/run-interruptions.js';
+import { RetryingStorageCalls } from './retrying-storage-calls.js';
 import { StaleLockReaper } from './stale-lock-reaper.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions } from './worker-options.resolver.js';
 
@@ -33,6 +37,8 @@ export class Worker implements JobContextRuntime {
   private readonly runningByQueue = new Map<string, number>();
   private stopController = new AbortController();
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  private heartbeatInFlight = false;
+  private readonly storageCalls: RetryingStorageCalls;
   private reaper: StaleLockReaper | undefined;
   private loops: Promise<void>[] = [];
   private lifecycle: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
@@ -45,6 +51,7 @@ export class Worker implements JobContextRuntime {
     this.options = resolveWorkerOptions(options);
     this.logger = new Logger(`DurableJobsWorker`);
     this.errors = new RateLimitedLogger(this.logger);
+    this.storageCalls = new RetryingStorageCalls(queue.storage, this.options.storageRetry, this.options.id, this.errors);
   }
 
   get id(): string {
@@ -62,12 +69,12 @@ export class Worker implements JobContextRuntime {
 
   /**
    * Starts claiming and running jobs. The promise settles once the worker has stopped, after
-   * `stop()` or when `signal` aborts. `defaultQueues` fills in the queues when the worker
-   * options named none.
+   * `stop()` or when `signal` aborts. A worker whose options name no queues processes
+   * `default` and the queue of every handler registered when it starts.
    */
-  start(signal?: AbortSignal, defaultQueues: string[] = []): Promise<void> {
+  start(signal?: AbortSignal): Promise<void> {
     if (this.lifecycle !== 'idle') throw new Error(`Worker ${this.id} was already started; create a new worker instead`);
-    this.options.queues ??= new Map(defaultQueues.map((queue) => [queue, this.options.concurrency]));
+    this.options.queues ??= new Map(this.queue.defaultQueueNames().map((queue) => [queue, this.options.concurrency]));
     this.lifecycle = 'running';
     const queueList = [...this.options.queues.entries()].map(([name, size]) => `${name}(${size})`).join(', ');
     this.logger.log(`Worker ${this.id} started on queues ${queueList}`);
@@ -143,6 +150,9 @@ export class Worker implements JobContextRuntime {
   private async claimLoop(queue: string, concurrency: number): Promise<void> {
     const watched = new Set([queue]);
     const stopSignal = this.stopController.signal;
+    // A storage that is still connecting in the background makes the worker wait here.
+    if (this.queue.storage.whenReady && !(await this.queue.storage.whenReady(stopSignal))) return;
+    let failures = 0;
     while (!stopSignal.aborted) {
       const free = concurrency - (this.runningByQueue.get(queue) ?? 0);
       if (free <= 0) {
@@ -158,9 +168,18 @@ export class Worker implements JobContextRuntime {
           lockMs: this.options.lockDurationMs,
         });
         this.errors.clear(`claim:${queue}`);
+        failures = 0;
       } catch (error) {
-        this.errors.error(`claim:${queue}`, `Worker ${this.id} failed to claim from queue "${queue}": ${messageOf(error)}`);
-        await this.queue.wakeup.wait(null, this.options.pollIntervalMs, stopSignal);
+        failures += 1;
+        // Backs off so that an outage does not turn the loop into a spin; it never gives up.
+        const { dequeueRetry } = this.options;
+        const delayMs = dequeueRetry ? retryDelayMs(dequeueRetry, failures) : this.options.pollIntervalMs;
+        this.errors.error(
+          `claim:${queue}`,
+          `Worker ${this.id} failed to claim from queue "${queue}" ` +
+            `(${failures} consecutive ${failures === 1 ? 'failure' : 'failures'}, next attempt in ${delayMs}ms): ${messageOf(error)}`,
+        );
+        await this.queue.wakeup.wait(watched, delayMs, stopSignal);
         continue;
       }
       if (stopSignal.aborted) {
@@ -195,7 +214,7 @@ export class Worker implements JobContextRuntime {
     const events = this.queue.eventBus;
     events.emit(new JobStarted(job, this.id));
     const started = performance.now();
-    const execution = await executeJob(this.queue.registry, this, job, entry.controller.signal);
+    const execution = await executeJob(this.durableDependencies, this, job, entry.controller.signal);
     entry.finishing = true;
     const durationMs = performance.now() - started;
 
@@ -206,15 +225,29 @@ export class Worker implements JobContextRuntime {
     if (execution.kind === 'completed') {
       const outcome: JobOutcome = { id: job.id, workerId: this.id, attempt: job.attempt, kind: 'completed', resultJson: execution.resultJson };
       if (await this.write(outcome, job)) {
+        // A sub-job's outcome may have decided its fan-out and woken the parent, on any queue.
+        if (job.parentJobId) this.queue.wakeup.notify();
         const finished = { ...job, status: JobStatus.Completed, result: execution.result, completedAt: new Date() };
         events.emit(new JobCompleted(finished, execution.result, durationMs));
       }
       return;
     }
 
+    if (execution.cause instanceof JobSuspendedSignal) {
+      // The suspension committed the job's new state; the handler's slot is free now.
+      if (!entry.controller.signal.aborted) entry.controller.abort(new Error('the job is suspended while its fan-out runs'));
+      return;
+    }
+    if (execution.cause instanceof LockLostSignal) {
+      this.logger.warn(`Job ${job.id} (${job.type}): worker ${this.id} lost its lock during a durable write; the run is discarded`);
+      this.abortRun(entry, 'lock-lost');
+      this.queue.eventBus.emit(new JobLockLost(job, this.id));
+      return;
+    }
     const outcome = failureOutcome(job, this.id, execution.cause, this.queue.registry.get(job.type)?.backoff ?? this.queue.registry.defaultBackoff);
     const message = messageOf(execution.cause);
     if (!(await this.write(outcome, job))) return;
+    if (job.parentJobId && outcome.kind === 'failed') this.queue.wakeup.notify();
     if (outcome.kind === 'retrying') {
       const nextRunAt = new Date(Date.now() + outcome.delayMs);
       this.logger.warn(`Job ${job.id} (${job.type}) attempt ${job.attempt} failed, retrying at ${nextRunAt.toISOString()}: ${message}`);
@@ -225,11 +258,20 @@ export class Worker implements JobContextRuntime {
     }
   }
 
+  private get durableDependencies(): DurableRunDependencies {
+    return {
+      storage: this.queue.storage,
+      registry: this.queue.registry,
+      events: this.queue.eventBus,
+      wakeup: this.queue.wakeup,
+      workerId: this.id,
+    };
+  }
+
   /** Writes one outcome; returns false when the fence rejected it because the lock was lost. */
   private async write(outcome: JobOutcome, job: Job): Promise<boolean> {
     try {
-      const written = await this.queue.storage.recordOutcomes([outcome]);
-      if (written.length === 0) {
+      if (!(await this.storageCalls.recordOutcome(outcome))) {
         this.logger.warn(
           `Job ${outcome.id}: result of attempt ${outcome.attempt} discarded because worker ${this.id} no longer holds its lock`,
         );
@@ -238,8 +280,14 @@ export class Worker implements JobContextRuntime {
       }
       return true;
     } catch (error) {
-      // NOTE: the job stays running under this worker's lock until the lease expires.
-      this.errors.error('write', `Worker ${this.id} failed to record the outcome of job ${outcome.id}: ${messageOf(error)}`);
+      // The job stays running under this worker's lock. The heartbeat stops renewing that lock
+      // once the run ends, so it goes stale and the stale-lock reaper returns the job to
+      // pending. This worker never runs the job again on its own.
+      this.errors.error(
+        'write',
+        `Worker ${this.id} failed to record the ${outcome.kind} outcome of job ${outcome.id} (attempt ${outcome.attempt}); ` +
+          `the job is reclaimed once its lock goes stale: ${this.storageCalls.describeFailure(error)}`,
+      );
       return false;
     }
   }
@@ -248,9 +296,10 @@ export class Worker implements JobContextRuntime {
     if (jobs.length === 0) return;
     const outcomes: JobOutcome[] = jobs.map((job) => ({ id: job.id, workerId: this.id, attempt: job.attempt, kind: 'released' }));
     try {
-      await this.queue.storage.recordOutcomes(outcomes);
+      await this.storageCalls.release(outcomes);
     } catch (error) {
-      this.errors.error('release', `Worker ${this.id} failed to release ${jobs.length} claimed job(s): ${messageOf(error)}`);
+      const ids = jobs.map((job) => job.id).join(', ');
+      this.errors.error('release', `Worker ${this.id} failed to release claimed jobs ${ids}: ${this.storageCalls.describeFailure(error)}`);
     }
   }
 
@@ -261,10 +310,13 @@ export class Worker implements JobContextRuntime {
   }
 
   private async heartbeat(): Promise<void> {
-    if (this.running.size === 0) return;
+    // A heartbeat that is still retrying must not overlap the next one.
+    if (this.running.size === 0 || this.heartbeatInFlight) return;
+    this.heartbeatInFlight = true;
     const checked = [...this.running.values()].filter((entry) => !entry.finishing);
     try {
-      const held = new Set(await this.queue.storage.heartbeat(this.id, this.options.lockDurationMs));
+      // Only jobs still in `running`, so that a job whose outcome could not be written goes stale.
+      const held = new Set(await this.storageCalls.heartbeat(this.options.lockDurationMs, [...this.running.keys()]));
       this.errors.clear('heartbeat');
       for (const entry of checked) {
         if (!entry.finishing && !held.has(entry.job.id) && this.running.get(entry.job.id) === entry) {
@@ -274,7 +326,9 @@ export class Worker implements JobContextRuntime {
         }
       }
     } catch (error) {
-      this.errors.error('heartbeat', `Worker ${this.id} failed to renew its job locks: ${messageOf(error)}`);
+      this.errors.error('heartbeat', `Worker ${this.id} failed to renew its job locks: ${this.storageCalls.describeFailure(error)}`);
+    } finally {
+      this.heartbeatInFlight = false;
     }
   }
 }

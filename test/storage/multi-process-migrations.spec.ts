@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { createJobStorage, type TypeOrmJobStorage } from '../../lib/index.js';
+import { createJobStorage, getDurableJobsMigrations, type TypeOrmJobStorage } from '../../lib/index.js';
 import { createTestDatabase, testDialects, type TestDatabase } from '../support/databases.js';
 
 const run = promisify(execFile);
@@ -30,7 +30,8 @@ describe.each(testDialects())('migrations from several processes on %s', (dialec
     const storage = (await createJobStorage({ connection: database.connection, tablePrefix: 'multi_', migrationsRun: false })) as TypeOrmJobStorage;
     try {
       const rows: Array<{ id: number | string }> = await storage.dataSource.query('SELECT id FROM multi_migrations ORDER BY id');
-      expect(rows.map((row) => Number(row.id))).toEqual([1]);
+      const expected = getDurableJobsMigrations({ dialect }).map((Migration) => new Migration().id);
+      expect(rows.map((row) => Number(row.id))).toEqual(expected);
     } finally {
       await storage.close();
     }

@@ -1,4 +1,4 @@
-import type { DynamicModule, INestApplication, ModuleMetadata, Provider, Type } from '@nestjs/common';
+import type { DynamicModule, INestApplication, LoggerService, ModuleMetadata, Provider, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { DurableJobsModule, JobQueue, ofKind, type DurableJobsModuleOptions, type JobEvent, type JobEventClass } from '../../lib/index.js';
@@ -23,6 +23,8 @@ export interface TestAppOptions {
   database?: TestDatabase;
   /** Replaces DurableJobsModule.forRoot(...) entirely, for forRootAsync tests. */
   module?: (database: TestDatabase) => DynamicModule;
+  /** Receives the application's log output; by default it is discarded unless TEST_LOGS is set. */
+  logger?: LoggerService;
 }
 
 /** Boots a Nest application with the module on a fresh database of the given dialect. */
@@ -37,12 +39,15 @@ export async function createTestApp(dialect: Dialect, setup: TestAppOptions = {}
     });
   let app: INestApplication | undefined;
   try {
-    const moduleRef = await Test.createTestingModule({
+    const builder = Test.createTestingModule({
       imports: [jobsModule, ...(setup.imports ?? [])],
       providers: setup.providers ?? [],
       controllers: setup.controllers ?? [],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: process.env.TEST_LOGS ? undefined : false });
+    });
+    // Providers log while the module compiles, before the application's logger is attached.
+    if (setup.logger) builder.setLogger(setup.logger);
+    const moduleRef = await builder.compile();
+    app = moduleRef.createNestApplication({ logger: setup.logger ?? (process.env.TEST_LOGS ? undefined : false) });
     await app.init();
   } catch (error) {
     // A failed boot must not leak the connection or the database into the next test.

@@ -1,11 +1,26 @@
 import type pg from 'pg';
 import type { EntityManager } from 'typeorm';
-import type { ClaimRequest, JobOutcome, NewJob } from '../job-storage.interface.js';
+import type {
+  CheckpointRecord,
+  ClaimRequest,
+  ClaimToken,
+  JobOutcome,
+  NewFanOut,
+  NewJob,
+} from '../job-storage.interface.js';
 import { encodeBackoff } from './encode-backoff.js';
 import type { PostgresStatements } from './postgres.dialect.js';
 import type { JobRow } from './row-mapper.js';
 import { insertUnderSavepoint } from './savepoint.js';
-import type { JobQuery, ReclaimedRow, StorageBackend } from './storage-backend.js';
+import {
+  FAN_OUT_INSERT_BATCH,
+  type CheckpointRow,
+  type FanOutChildRow,
+  type FanOutRow,
+  type JobQuery,
+  type ReclaimedRow,
+  type StorageBackend,
+} from './storage-backend.js';
 
 /**
  * Runs the PostgreSQL statements on the pg.Pool of TypeORM's driver, or through an
@@ -74,13 +89,79 @@ export class PostgresBackend implements StorageBackend {
     return rows.map((row) => row.id);
   }
 
-  async heartbeat(workerId: string, lockMs: number): Promise<string[]> {
-    const rows = await this.query<{ id: string }>(this.sql.heartbeat, [workerId, Math.round(lockMs)]);
+  async heartbeat(workerId: string, lockMs: number, jobIds: string[] | null): Promise<string[]> {
+    const rows = await this.query<{ id: string }>(this.sql.heartbeat, [workerId, Math.round(lockMs), jobIds]);
     return rows.map((row) => row.id);
   }
 
   reclaimStaleLocks(staleAgeMs: number, limit: number): Promise<ReclaimedRow[]> {
     return this.query<ReclaimedRow>(this.sql.reclaimStaleLocks, [Math.round(staleAgeMs), limit]);
+  }
+
+  loadCheckpoints(jobId: string): Promise<CheckpointRow[]> {
+    return this.query<CheckpointRow>(this.sql.loadCheckpoints, [jobId]);
+  }
+
+  async saveCheckpoint(token: ClaimToken, checkpoint: CheckpointRecord): Promise<boolean> {
+    const rows = await this.query(this.sql.saveCheckpoint, [
+      token.id,
+      token.workerId,
+      token.attempt,
+      checkpoint.key,
+      checkpoint.kind,
+      checkpoint.name,
+      checkpoint.sequence,
+      checkpoint.outcome,
+      checkpoint.valueJson,
+    ]);
+    return rows.length === 1;
+  }
+
+  async suspendForFanOut(token: ClaimToken, fanOut: NewFanOut, children: NewJob[]): Promise<boolean> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const suspended = await client.query(this.sql.suspendParent, [token.id, token.workerId, token.attempt]);
+      if (suspended.rowCount !== 1) {
+        await client.query('ROLLBACK');
+        return false;
+      }
+      await client.query(this.sql.insertFanOut, [
+        fanOut.id,
+        fanOut.parentJobId,
+        fanOut.key,
+        fanOut.strategy,
+        fanOut.threshold,
+        fanOut.total,
+        fanOut.cancelOnParentFailure,
+        fanOut.timeoutMs,
+      ]);
+      for (let start = 0; start < children.length; start += FAN_OUT_INSERT_BATCH) {
+        const batch = children.slice(start, start + FAN_OUT_INSERT_BATCH);
+        await client.query(this.sql.insertJobs, insertParameters(batch));
+      }
+      await client.query('COMMIT');
+      return true;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async findFanOut(parentJobId: string, key: string): Promise<FanOutRow | null> {
+    const [row] = await this.query<FanOutRow>(this.sql.findFanOut, [parentJobId, key]);
+    return row ?? null;
+  }
+
+  fanOutChildren(fanOutId: string): Promise<FanOutChildRow[]> {
+    return this.query<FanOutChildRow>(this.sql.fanOutResults, [fanOutId]);
+  }
+
+  async settleStalledFanOuts(staleAgeMs: number): Promise<number> {
+    const rows = await this.query(this.sql.settleStalledFanOuts, [Math.round(staleAgeMs)]);
+    return rows.length;
   }
 
   async getJob(id: string): Promise<JobRow | null> {
@@ -118,6 +199,9 @@ function insertParameters(jobs: NewJob[]): unknown[] {
     jobs.map((job) => encodeBackoff(job.backoff)),
     jobs.map((job) => job.runAt),
     jobs.map((job) => Math.round(job.delayMs)),
+    jobs.map((job) => job.parentJobId ?? null),
+    jobs.map((job) => job.fanOutId ?? null),
+    jobs.map((job) => job.fanOutIndex ?? null),
   ];
 }
 

@@ -1,5 +1,5 @@
 import { quoteIdentifier, type TableNames } from '../table-names.js';
-import { LIVE_UNIQUE_KEY, RUNNABLE } from './predicates.js';
+import { LIVE_STATUSES, LIVE_UNIQUE_KEY, RUNNABLE, fanOutDecision } from './predicates.js';
 
 /**
  * The database clock. Differs from SQLite: timestamptz keeps microseconds, so the clock is cut
@@ -16,9 +16,60 @@ function milliseconds(expression: string): string {
 
 export type PostgresStatements = ReturnType<typeof createPostgresStatements>;
 
+/**
+ * CTEs that follow a CTE named `written` (columns id, status, fan_out_id) of jobs that just
+ * changed status. Finished sub-jobs are tallied into their fan-outs, a fan-out that is now
+ * decided returns its waiting parent to pending, and a parent that failed cancels the live
+ * sub-jobs of fan-outs marked cancel_on_parent_failure. All of it commits with the outcomes,
+ * in the same statement, and costs a constant amount per finished sub-job.
+ */
+function fanOutEffects(jobs: string, fanOuts: string): string {
+  const succeeded = 'f.succeeded + t.succeeded';
+  const failed = 'f.failed + t.failed';
+  return `,
+      tally AS (
+        SELECT fan_out_id,
+               count(*) FILTER (WHERE status = 'completed') AS succeeded,
+               count(*) FILTER (WHERE status IN ('failed', 'cancelled')) AS failed
+        FROM written
+        WHERE fan_out_id IS NOT NULL AND status IN ('completed', 'failed', 'cancelled')
+        GROUP BY fan_out_id
+      ),
+      decided AS (
+        UPDATE ${fanOuts} AS f
+        SET succeeded = ${succeeded},
+            failed = ${failed},
+            status = ${fanOutDecision('f', succeeded, failed)},
+            decided_at = CASE WHEN ${fanOutDecision('f', succeeded, failed)} = 'pending' THEN NULL ELSE ${NOW} END
+        FROM tally AS t
+        WHERE f.id = t.fan_out_id AND f.status = 'pending'
+        RETURNING f.parent_job_id, f.status
+      ),
+      woken AS (
+        UPDATE ${jobs}
+        SET status = 'pending', run_at = ${NOW}, updated_at = ${NOW}
+        WHERE id IN (SELECT parent_job_id FROM decided WHERE status <> 'pending') AND status = 'waiting'
+        RETURNING id
+      ),
+      cancelled AS (
+        UPDATE ${jobs} AS c
+        SET status = 'cancelled', completed_at = ${NOW}, locked_by = NULL, locked_until = NULL, updated_at = ${NOW},
+            last_error = to_json('Cancelled because parent job ' || f.parent_job_id || ' failed'::text)::text
+        FROM ${fanOuts} AS f
+        WHERE c.fan_out_id = f.id
+          AND f.cancel_on_parent_failure
+          AND f.parent_job_id IN (SELECT id FROM written WHERE status = 'failed')
+          AND c.status IN ${LIVE_STATUSES}
+          AND c.id NOT IN (SELECT id FROM written)
+        RETURNING c.id
+      )`;
+}
+
 /** Builds the SQL for one jobs table. Parameters are positional ($1 …). */
 export function createPostgresStatements(tables: TableNames) {
   const jobs = quoteIdentifier(tables.jobs);
+  const fanOuts = quoteIdentifier(tables.fanOuts);
+  const checkpoints = quoteIdentifier(tables.checkpoints);
 
   return Object.freeze({
     /**
@@ -28,13 +79,17 @@ export function createPostgresStatements(tables: TableNames) {
      */
     insertJobs: `
       INSERT INTO ${jobs} (id, type, queue, args, priority, status, attempt, max_retries,
-                           unique_key, backoff, run_at, created_at, updated_at)
+                           unique_key, backoff, run_at, created_at, updated_at,
+                           parent_job_id, fan_out_id, fan_out_index)
       SELECT i.id, i.type, i.queue, i.args, i.priority, 'pending', 0, i.max_retries,
-             i.unique_key, i.backoff, COALESCE(i.run_at, ${NOW} + ${milliseconds('i.delay_ms')}), ${NOW}, ${NOW}
+             i.unique_key, i.backoff, COALESCE(i.run_at, ${NOW} + ${milliseconds('i.delay_ms')}), ${NOW}, ${NOW},
+             i.parent_job_id, i.fan_out_id, i.fan_out_index
       FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::text[], $5::integer[], $6::integer[],
-                  $7::varchar[], $8::text[], $9::timestamptz[], $10::float8[])
+                  $7::varchar[], $8::text[], $9::timestamptz[], $10::float8[],
+                  $11::uuid[], $12::uuid[], $13::integer[])
            WITH ORDINALITY AS i(id, type, queue, args, priority, max_retries,
-                                unique_key, backoff, run_at, delay_ms, position)
+                                unique_key, backoff, run_at, delay_ms,
+                                parent_job_id, fan_out_id, fan_out_index, position)
       ORDER BY i.position
       ON CONFLICT (unique_key) WHERE ${LIVE_UNIQUE_KEY} DO NOTHING
       RETURNING id`,
@@ -75,33 +130,36 @@ export function createPostgresStatements(tables: TableNames) {
      * An unknown kind sets status to NULL, which the NOT NULL constraint rejects.
      */
     recordOutcomes: `
-      UPDATE ${jobs} AS j
-      SET status = CASE o.kind
-                     WHEN 'completed' THEN 'completed'
-                     WHEN 'failed' THEN 'failed'
-                     WHEN 'retrying' THEN 'retrying'
-                     WHEN 'released' THEN 'pending'
-                   END,
-          attempt = CASE o.kind WHEN 'released' THEN j.attempt - 1 ELSE j.attempt END,
-          result = CASE o.kind WHEN 'completed' THEN o.result ELSE j.result END,
-          last_error = CASE WHEN o.kind IN ('failed', 'retrying') THEN o.error ELSE j.last_error END,
-          completed_at = CASE WHEN o.kind IN ('completed', 'failed') THEN ${NOW} ELSE j.completed_at END,
-          run_at = CASE o.kind WHEN 'retrying' THEN ${NOW} + ${milliseconds('o.delay_ms')} ELSE j.run_at END,
-          locked_by = NULL,
-          locked_until = NULL,
-          updated_at = ${NOW}
-      FROM unnest($1::uuid[], $2::varchar[], $3::integer[], $4::varchar[], $5::text[], $6::text[], $7::float8[])
-           AS o(id, worker_id, attempt, kind, result, error, delay_ms)
-      WHERE j.id = o.id AND j.locked_by = o.worker_id AND j.attempt = o.attempt AND j.status = 'running'
-      RETURNING j.id`,
+      WITH written AS (
+        UPDATE ${jobs} AS j
+        SET status = CASE o.kind
+                       WHEN 'completed' THEN 'completed'
+                       WHEN 'failed' THEN 'failed'
+                       WHEN 'retrying' THEN 'retrying'
+                       WHEN 'released' THEN 'pending'
+                     END,
+            attempt = CASE o.kind WHEN 'released' THEN j.attempt - 1 ELSE j.attempt END,
+            result = CASE o.kind WHEN 'completed' THEN o.result ELSE j.result END,
+            last_error = CASE WHEN o.kind IN ('failed', 'retrying') THEN o.error ELSE j.last_error END,
+            completed_at = CASE WHEN o.kind IN ('completed', 'failed') THEN ${NOW} ELSE j.completed_at END,
+            run_at = CASE o.kind WHEN 'retrying' THEN ${NOW} + ${milliseconds('o.delay_ms')} ELSE j.run_at END,
+            locked_by = NULL,
+            locked_until = NULL,
+            updated_at = ${NOW}
+        FROM unnest($1::uuid[], $2::varchar[], $3::integer[], $4::varchar[], $5::text[], $6::text[], $7::float8[])
+             AS o(id, worker_id, attempt, kind, result, error, delay_ms)
+        WHERE j.id = o.id AND j.locked_by = o.worker_id AND j.attempt = o.attempt AND j.status = 'running'
+        RETURNING j.id, j.status, j.fan_out_id
+      )${fanOutEffects(jobs, fanOuts)}
+      SELECT id FROM written`,
 
-    /** $1 worker id, $2 lock milliseconds. */
+    /** $1 worker id, $2 lock milliseconds, $3 job ids, or NULL for every job of the worker. */
     heartbeat: `
       UPDATE ${jobs}
       SET locked_until = ${NOW} + ${milliseconds('$2::float8')},
           last_heartbeat_at = ${NOW},
           updated_at = ${NOW}
-      WHERE locked_by = $1 AND status = 'running'
+      WHERE locked_by = $1 AND status = 'running' AND ($3::uuid[] IS NULL OR id = ANY($3::uuid[]))
       RETURNING id`,
 
     /**
@@ -117,19 +175,119 @@ export function createPostgresStatements(tables: TableNames) {
         ORDER BY locked_until
         LIMIT $2
         FOR UPDATE SKIP LOCKED
+      ),
+      written AS (
+        UPDATE ${jobs} AS j
+        SET status = CASE WHEN j.attempt > j.max_retries THEN 'failed' ELSE 'pending' END,
+            last_error = to_json('Worker ' || COALESCE(stale.locked_by, '(unknown)')
+                                 || ' was lost while running attempt ' || j.attempt
+                                 || '; its lock expired at ' || to_char(j.locked_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text,
+            completed_at = CASE WHEN j.attempt > j.max_retries THEN ${NOW} ELSE j.completed_at END,
+            locked_by = NULL,
+            locked_until = NULL,
+            updated_at = ${NOW}
+        FROM stale
+        WHERE j.id = stale.id AND j.status = 'running'
+        RETURNING j.id, j.type, j.queue, j.attempt, j.max_retries, j.status, j.fan_out_id, stale.locked_by AS lost_worker
+      )${fanOutEffects(jobs, fanOuts)}
+      SELECT id, type, queue, attempt, max_retries, status, lost_worker FROM written`,
+
+    /** $1 job id. */
+    loadCheckpoints: `
+      SELECT key, kind, name, sequence, outcome, value FROM ${checkpoints} WHERE job_id = $1`,
+
+    /**
+     * Fenced like an outcome: $1 job id, $2 worker id, $3 attempt, then $4 key, $5 kind,
+     * $6 name, $7 sequence, $8 outcome, $9 value JSON. Writes nothing for a lost lock.
+     */
+    saveCheckpoint: `
+      INSERT INTO ${checkpoints} (job_id, key, kind, name, sequence, outcome, value, created_at)
+      SELECT j.id, $4, $5, $6, $7, $8, $9, ${NOW} FROM ${jobs} AS j
+      WHERE j.id = $1 AND j.locked_by = $2 AND j.attempt = $3 AND j.status = 'running'
+      ON CONFLICT (job_id, key) DO UPDATE
+        SET kind = EXCLUDED.kind, name = EXCLUDED.name, sequence = EXCLUDED.sequence,
+            outcome = EXCLUDED.outcome, value = EXCLUDED.value, created_at = EXCLUDED.created_at
+      RETURNING key`,
+
+    /**
+     * Moves the parent to waiting, fenced on its claim token; the suspension does not use up
+     * an attempt, because the parent runs again from the top once its fan-out is decided.
+     * $1 job id, $2 worker id, $3 attempt.
+     */
+    suspendParent: `
+      UPDATE ${jobs}
+      SET status = 'waiting', attempt = attempt - 1, locked_by = NULL, locked_until = NULL, updated_at = ${NOW}
+      WHERE id = $1 AND locked_by = $2 AND attempt = $3 AND status = 'running'
+      RETURNING id`,
+
+    /**
+     * $1 id, $2 parent id, $3 key, $4 strategy, $5 threshold, $6 total,
+     * $7 cancel on parent failure, $8 timeout milliseconds or null.
+     */
+    insertFanOut: `
+      INSERT INTO ${fanOuts} (id, parent_job_id, key, strategy, threshold, total, cancel_on_parent_failure,
+                              timeout_at, created_at)
+      VALUES ($1, $2, $3, $4, $5, $6, $7,
+              CASE WHEN $8::float8 IS NULL THEN NULL ELSE ${NOW} + ${milliseconds('$8::float8')} END, ${NOW})`,
+
+    /** $1 parent id, $2 key. */
+    findFanOut: `SELECT * FROM ${fanOuts} WHERE parent_job_id = $1 AND key = $2`,
+
+    /** $1 fan-out id. Sub-jobs in the order of the subs passed to fanOut. */
+    fanOutResults: `
+      SELECT id, fan_out_index, status, result, last_error FROM ${jobs}
+      WHERE fan_out_id = $1
+      ORDER BY fan_out_index`,
+
+    /**
+     * Decides fan-outs that cannot progress by themselves: those whose timeout passed, and
+     * those older than $1 milliseconds whose sub-jobs were deleted (counted as failed) or
+     * finished without passing through an outcome write, such as a cancellation made in
+     * SQL. The recount only ever raises the tallies: a concurrent outcome that committed
+     * after the recount's snapshot leaves the row ahead of it, and the row is then left
+     * alone. Wakes the parents of decided fan-outs and returns every fan-out it changed.
+     */
+    settleStalledFanOuts: `
+      WITH expired AS (
+        UPDATE ${fanOuts}
+        SET status = 'timed_out', decided_at = ${NOW}
+        WHERE status = 'pending' AND timeout_at IS NOT NULL AND timeout_at <= ${NOW}
+        RETURNING id, parent_job_id, status
+      ),
+      present AS (
+        SELECT f.id, count(c.id) AS present,
+               count(c.id) FILTER (WHERE c.status = 'completed') AS succeeded,
+               count(c.id) FILTER (WHERE c.status IN ('failed', 'cancelled')) AS failed
+        FROM ${fanOuts} AS f
+        LEFT JOIN ${jobs} AS c ON c.fan_out_id = f.id
+        WHERE f.status = 'pending' AND f.created_at < ${NOW} - ${milliseconds('$1::float8')}
+          AND f.id NOT IN (SELECT id FROM expired)
+        GROUP BY f.id
+      ),
+      repaired AS (
+        UPDATE ${fanOuts} AS f
+        SET succeeded = p.succeeded,
+            failed = p.failed + (f.total - p.present),
+            status = ${fanOutDecision('f', 'p.succeeded', 'p.failed + (f.total - p.present)')},
+            decided_at = CASE WHEN ${fanOutDecision('f', 'p.succeeded', 'p.failed + (f.total - p.present)')} = 'pending'
+                              THEN NULL ELSE ${NOW} END
+        FROM present AS p
+        WHERE f.id = p.id AND f.status = 'pending'
+          AND (p.present < f.total OR p.succeeded + p.failed > f.succeeded + f.failed)
+        RETURNING f.id, f.parent_job_id, f.status
+      ),
+      decided AS (
+        SELECT id, parent_job_id, status FROM expired
+        UNION ALL
+        SELECT id, parent_job_id, status FROM repaired
+      ),
+      woken AS (
+        UPDATE ${jobs}
+        SET status = 'pending', run_at = ${NOW}, updated_at = ${NOW}
+        WHERE id IN (SELECT parent_job_id FROM decided WHERE status <> 'pending') AND status = 'waiting'
+        RETURNING id
       )
-      UPDATE ${jobs} AS j
-      SET status = CASE WHEN j.attempt > j.max_retries THEN 'failed' ELSE 'pending' END,
-          last_error = to_json('Worker ' || COALESCE(stale.locked_by, '(unknown)')
-                               || ' was lost while running attempt ' || j.attempt
-                               || '; its lock expired at ' || to_char(j.locked_until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))::text,
-          completed_at = CASE WHEN j.attempt > j.max_retries THEN ${NOW} ELSE j.completed_at END,
-          locked_by = NULL,
-          locked_until = NULL,
-          updated_at = ${NOW}
-      FROM stale
-      WHERE j.id = stale.id AND j.status = 'running'
-      RETURNING j.id, j.type, j.queue, j.attempt, j.max_retries, j.status, stale.locked_by AS lost_worker`,
+      SELECT id, parent_job_id, status FROM decided`,
 
     getJob: `SELECT * FROM ${jobs} WHERE id = $1`,
 

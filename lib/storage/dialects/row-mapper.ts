@@ -32,6 +32,7 @@ export interface JobRow {
   last_heartbeat_at: TimestampValue | null;
   locked_by: string | null;
   locked_until: TimestampValue | null;
+  parent_job_id?: string | null;
 }
 
 /** Converts a row into a Job, decoding the JSON payload columns. */
@@ -57,6 +58,7 @@ export function mapJobRow<TArgs = unknown, TResult = unknown>(row: JobRow): Job<
     lastHeartbeatAt: toNullableDate(row.last_heartbeat_at),
     lockedBy: row.locked_by,
     lockedUntil: toNullableDate(row.locked_until),
+    parentJobId: row.parent_job_id ?? null,
   };
 }
 

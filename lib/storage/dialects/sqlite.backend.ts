@@ -1,11 +1,38 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { EntityManager } from 'typeorm';
-import type { ClaimRequest, JobOutcome, NewJob } from '../job-storage.interface.js';
+import type {
+  CheckpointRecord,
+  ClaimRequest,
+  ClaimToken,
+  JobOutcome,
+  NewFanOut,
+  NewJob,
+} from '../job-storage.interface.js';
 import { encodeBackoff } from './encode-backoff.js';
 import type { JobRow } from './row-mapper.js';
 import type { SqliteStatements } from './sqlite.dialect.js';
 import { insertUnderSavepoint } from './savepoint.js';
-import type { JobQuery, ReclaimedRow, StorageBackend } from './storage-backend.js';
+import {
+  FAN_OUT_INSERT_BATCH,
+  type CheckpointRow,
+  type FanOutChildRow,
+  type FanOutRow,
+  type JobQuery,
+  type ReclaimedRow,
+  type StorageBackend,
+} from './storage-backend.js';
+
+/** A row written by an outcome or a reclaim, as the fan-out bookkeeping needs it. */
+interface WrittenRow {
+  id: string;
+  status: string;
+  fan_out_id: string | null;
+}
+
+interface DecidedRow {
+  parent_job_id: string;
+  status: string;
+}
 
 type StatementName = keyof SqliteStatements;
 
@@ -88,12 +115,21 @@ export class SqliteBackend implements StorageBackend {
         delayMs: outcome.kind === 'retrying' ? Math.round(outcome.delayMs) : null,
       })),
     );
-    const rows = this.writeAll<{ id: string }>('recordOutcomes', { outcomes: batch });
-    return rows.map((row) => row.id);
+    const statement = this.prepare('recordOutcomes');
+    const run = this.database.transaction(() => {
+      const rows = statement.all({ outcomes: batch }) as WrittenRow[];
+      this.applyFanOutEffects(rows);
+      return rows.map((row) => row.id);
+    });
+    return run.immediate();
   }
 
-  async heartbeat(workerId: string, lockMs: number): Promise<string[]> {
-    const rows = this.writeAll<{ id: string }>('heartbeat', { workerId, lockMs: Math.round(lockMs) });
+  async heartbeat(workerId: string, lockMs: number, jobIds: string[] | null): Promise<string[]> {
+    const rows = this.writeAll<{ id: string }>('heartbeat', {
+      workerId,
+      lockMs: Math.round(lockMs),
+      jobIds: jobIds === null ? null : JSON.stringify(jobIds),
+    });
     return rows.map((row) => row.id);
   }
 
@@ -104,10 +140,109 @@ export class SqliteBackend implements StorageBackend {
       const stale = find.all({ staleMs: Math.round(staleAgeMs), limit }) as Array<{ id: string; lost_worker: string | null }>;
       if (stale.length === 0) return [];
       const lostWorkers = new Map(stale.map((row) => [row.id, row.lost_worker]));
-      const rows = reclaim.all({ ids: JSON.stringify(stale.map((row) => row.id)) }) as Array<Omit<ReclaimedRow, 'lost_worker'>>;
-      return rows.map((row) => ({ ...row, lost_worker: lostWorkers.get(row.id) ?? null }));
+      const rows = reclaim.all({ ids: JSON.stringify(stale.map((row) => row.id)) }) as Array<
+        Omit<ReclaimedRow, 'lost_worker'> & WrittenRow
+      >;
+      this.applyFanOutEffects(rows);
+      return rows.map(({ fan_out_id: _fanOut, ...row }) => ({ ...row, lost_worker: lostWorkers.get(row.id) ?? null }));
     });
     return run.immediate();
+  }
+
+  async loadCheckpoints(jobId: string): Promise<CheckpointRow[]> {
+    return this.prepare('loadCheckpoints').all({ jobId }) as CheckpointRow[];
+  }
+
+  async saveCheckpoint(token: ClaimToken, checkpoint: CheckpointRecord): Promise<boolean> {
+    const rows = this.writeAll<{ key: string }>('saveCheckpoint', {
+      jobId: token.id,
+      workerId: token.workerId,
+      attempt: token.attempt,
+      key: checkpoint.key,
+      kind: checkpoint.kind,
+      name: checkpoint.name,
+      sequence: checkpoint.sequence,
+      outcome: checkpoint.outcome,
+      value: checkpoint.valueJson,
+    });
+    return rows.length === 1;
+  }
+
+  async suspendForFanOut(token: ClaimToken, fanOut: NewFanOut, children: NewJob[]): Promise<boolean> {
+    const suspend = this.prepare('suspendParent');
+    const insertFanOut = this.prepare('insertFanOut');
+    const insertJobs = this.prepare('insertJobs');
+    const run = this.database.transaction(() => {
+      const suspended = suspend.all({ jobId: token.id, workerId: token.workerId, attempt: token.attempt });
+      if (suspended.length !== 1) return false;
+      insertFanOut.run({
+        id: fanOut.id,
+        parentJobId: fanOut.parentJobId,
+        key: fanOut.key,
+        strategy: fanOut.strategy,
+        threshold: fanOut.threshold,
+        total: fanOut.total,
+        cancelOnParentFailure: fanOut.cancelOnParentFailure ? 1 : 0,
+        timeoutMs: fanOut.timeoutMs,
+      });
+      for (let start = 0; start < children.length; start += FAN_OUT_INSERT_BATCH) {
+        insertJobs.all(encodeBatch(children.slice(start, start + FAN_OUT_INSERT_BATCH)));
+      }
+      return true;
+    });
+    return run.immediate();
+  }
+
+  async findFanOut(parentJobId: string, key: string): Promise<FanOutRow | null> {
+    return (this.prepare('findFanOut').get({ parentJobId, key }) as FanOutRow | undefined) ?? null;
+  }
+
+  async fanOutChildren(fanOutId: string): Promise<FanOutChildRow[]> {
+    return this.prepare('fanOutResults').all({ fanOutId }) as FanOutChildRow[];
+  }
+
+  async settleStalledFanOuts(staleAgeMs: number): Promise<number> {
+    const expire = this.prepare('expireFanOuts');
+    const repair = this.prepare('repairFanOuts');
+    const wake = this.prepare('wakeParents');
+    const run = this.database.transaction(() => {
+      const decided = [
+        ...(expire.all() as DecidedRow[]),
+        ...(repair.all({ staleMs: Math.round(staleAgeMs) }) as DecidedRow[]),
+      ];
+      const parents = decided.filter((row) => row.status !== 'pending').map((row) => row.parent_job_id);
+      if (parents.length > 0) wake.all({ ids: JSON.stringify(parents) });
+      return decided.length;
+    });
+    return run.immediate();
+  }
+
+  /**
+   * Tallies finished sub-jobs into their fan-outs, wakes parents whose fan-out is decided,
+   * and cancels the live sub-jobs of failed parents that asked for it. Runs inside the
+   * transaction that wrote the rows, as the PostgreSQL statements do in their CTEs.
+   */
+  private applyFanOutEffects(rows: WrittenRow[]): void {
+    const tally = new Map<string, { fanOutId: string; succeeded: number; failed: number }>();
+    for (const row of rows) {
+      if (!row.fan_out_id || !['completed', 'failed', 'cancelled'].includes(row.status)) continue;
+      const entry = tally.get(row.fan_out_id) ?? { fanOutId: row.fan_out_id, succeeded: 0, failed: 0 };
+      if (row.status === 'completed') entry.succeeded += 1;
+      else entry.failed += 1;
+      tally.set(row.fan_out_id, entry);
+    }
+    if (tally.size > 0) {
+      const decided = this.prepare('tallyFanOuts').all({ tally: JSON.stringify([...tally.values()]) }) as DecidedRow[];
+      const parents = decided.filter((row) => row.status !== 'pending').map((row) => row.parent_job_id);
+      if (parents.length > 0) this.prepare('wakeParents').all({ ids: JSON.stringify(parents) });
+    }
+    const failedParents = rows.filter((row) => row.status === 'failed').map((row) => row.id);
+    if (failedParents.length > 0) {
+      this.prepare('cancelOrphanedSubJobs').all({
+        parents: JSON.stringify(failedParents),
+        written: JSON.stringify(rows.map((row) => row.id)),
+      });
+    }
   }
 
   async getJob(id: string): Promise<JobRow | null> {
@@ -158,6 +293,9 @@ function encodeBatch(jobs: NewJob[]): string {
       backoff: encodeBackoff(job.backoff),
       runAt: job.runAt === null ? null : job.runAt.getTime(),
       delayMs: Math.round(job.delayMs),
+      parentJobId: job.parentJobId ?? null,
+      fanOutId: job.fanOutId ?? null,
+      fanOutIndex: job.fanOutIndex ?? null,
     })),
   );
 }

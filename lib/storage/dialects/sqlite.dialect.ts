@@ -1,5 +1,5 @@
 import { quoteIdentifier, type TableNames } from '../table-names.js';
-import { LIVE_UNIQUE_KEY, RUNNABLE } from './predicates.js';
+import { LIVE_STATUSES, LIVE_UNIQUE_KEY, RUNNABLE, fanOutDecision } from './predicates.js';
 
 /**
  * The database clock in INTEGER milliseconds since the epoch. Differs from PostgreSQL, which
@@ -19,6 +19,9 @@ export type SqliteStatements = ReturnType<typeof createSqliteStatements>;
  */
 export function createSqliteStatements(tables: TableNames) {
   const jobs = quoteIdentifier(tables.jobs);
+  const fanOuts = quoteIdentifier(tables.fanOuts);
+  const checkpoints = quoteIdentifier(tables.checkpoints);
+  const tallied = { succeeded: 'f.succeeded + t.succeeded', failed: 'f.failed + t.failed' };
 
   return Object.freeze({
     /**
@@ -29,11 +32,13 @@ export function createSqliteStatements(tables: TableNames) {
      */
     insertJobs: `
       INSERT INTO ${jobs} (id, type, queue, args, priority, status, attempt, max_retries,
-                           unique_key, backoff, run_at, created_at, updated_at)
+                           unique_key, backoff, run_at, created_at, updated_at,
+                           parent_job_id, fan_out_id, fan_out_index)
       SELECT value ->> 'id', value ->> 'type', value ->> 'queue', value ->> 'args',
              value ->> 'priority', 'pending', 0, value ->> 'maxRetries',
              value ->> 'uniqueKey', value ->> 'backoff',
-             COALESCE(value ->> 'runAt', ${NOW} + (value ->> 'delayMs')), ${NOW}, ${NOW}
+             COALESCE(value ->> 'runAt', ${NOW} + (value ->> 'delayMs')), ${NOW}, ${NOW},
+             value ->> 'parentJobId', value ->> 'fanOutId', value ->> 'fanOutIndex'
       FROM json_each(?)
       WHERE true
       ORDER BY key
@@ -94,14 +99,16 @@ export function createSqliteStatements(tables: TableNames) {
         FROM json_each(@outcomes)
       ) AS o
       WHERE j.id = o.id AND j.locked_by = o.worker_id AND j.attempt = o.attempt AND j.status = 'running'
-      RETURNING id`,
+      RETURNING id, status, fan_out_id`,
 
+    /** @jobIds is a JSON array of ids, or NULL for every job of the worker. */
     heartbeat: `
       UPDATE ${jobs}
       SET locked_until = ${NOW} + @lockMs,
           last_heartbeat_at = ${NOW},
           updated_at = ${NOW}
       WHERE locked_by = @workerId AND status = 'running'
+        AND (@jobIds IS NULL OR id IN (SELECT value FROM json_each(@jobIds)))
       RETURNING id`,
 
     /**
@@ -131,7 +138,107 @@ export function createSqliteStatements(tables: TableNames) {
           locked_until = NULL,
           updated_at = ${NOW}
       WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'running'
-      RETURNING id, type, queue, attempt, max_retries, status`,
+      RETURNING id, type, queue, attempt, max_retries, status, fan_out_id`,
+
+    /**
+     * Adds finished sub-jobs to their fan-outs and decides them. @tally is a JSON array of
+     * { fanOutId, succeeded, failed }. Differs from PostgreSQL, where this is a CTE of the
+     * outcome statement: here the backend runs it in the outcome's immediate transaction.
+     */
+    tallyFanOuts: `
+      UPDATE ${fanOuts} AS f
+      SET succeeded = ${tallied.succeeded},
+          failed = ${tallied.failed},
+          status = ${fanOutDecision('f', tallied.succeeded, tallied.failed)},
+          decided_at = CASE WHEN ${fanOutDecision('f', tallied.succeeded, tallied.failed)} = 'pending'
+                            THEN NULL ELSE ${NOW} END
+      FROM (
+        SELECT value ->> 'fanOutId' AS fan_out_id, value ->> 'succeeded' AS succeeded, value ->> 'failed' AS failed
+        FROM json_each(@tally)
+      ) AS t
+      WHERE f.id = t.fan_out_id AND f.status = 'pending'
+      RETURNING parent_job_id, status`,
+
+    /** @ids JSON array of parent ids whose fan-out was decided. */
+    wakeParents: `
+      UPDATE ${jobs}
+      SET status = 'pending', run_at = ${NOW}, updated_at = ${NOW}
+      WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'waiting'
+      RETURNING id`,
+
+    /** @parents JSON array of parent ids that failed; @written ids this transaction already wrote. */
+    cancelOrphanedSubJobs: `
+      UPDATE ${jobs} AS c
+      SET status = 'cancelled', completed_at = ${NOW}, locked_by = NULL, locked_until = NULL, updated_at = ${NOW},
+          last_error = json_quote('Cancelled because parent job ' || f.parent_job_id || ' failed')
+      FROM ${fanOuts} AS f
+      WHERE c.fan_out_id = f.id
+        AND f.cancel_on_parent_failure
+        AND f.parent_job_id IN (SELECT value FROM json_each(@parents))
+        AND c.status IN ${LIVE_STATUSES}
+        AND c.id NOT IN (SELECT value FROM json_each(@written))
+      RETURNING id`,
+
+    loadCheckpoints: `
+      SELECT key, kind, name, sequence, outcome, value FROM ${checkpoints} WHERE job_id = @jobId`,
+
+    /** Fenced like an outcome: writes nothing when the worker no longer holds the job's lock. */
+    saveCheckpoint: `
+      INSERT INTO ${checkpoints} (job_id, key, kind, name, sequence, outcome, value, created_at)
+      SELECT j.id, @key, @kind, @name, @sequence, @outcome, @value, ${NOW} FROM ${jobs} AS j
+      WHERE j.id = @jobId AND j.locked_by = @workerId AND j.attempt = @attempt AND j.status = 'running'
+      ON CONFLICT (job_id, key) DO UPDATE
+        SET kind = excluded.kind, name = excluded.name, sequence = excluded.sequence,
+            outcome = excluded.outcome, value = excluded.value, created_at = excluded.created_at
+      RETURNING key`,
+
+    /** Moves the parent to waiting without using up its attempt; fenced on its claim token. */
+    suspendParent: `
+      UPDATE ${jobs}
+      SET status = 'waiting', attempt = attempt - 1, locked_by = NULL, locked_until = NULL, updated_at = ${NOW}
+      WHERE id = @jobId AND locked_by = @workerId AND attempt = @attempt AND status = 'running'
+      RETURNING id`,
+
+    insertFanOut: `
+      INSERT INTO ${fanOuts} (id, parent_job_id, key, strategy, threshold, total, cancel_on_parent_failure,
+                              timeout_at, created_at)
+      VALUES (@id, @parentJobId, @key, @strategy, @threshold, @total, @cancelOnParentFailure,
+              CASE WHEN @timeoutMs IS NULL THEN NULL ELSE ${NOW} + @timeoutMs END, ${NOW})`,
+
+    findFanOut: `SELECT * FROM ${fanOuts} WHERE parent_job_id = @parentJobId AND key = @key`,
+
+    fanOutResults: `
+      SELECT id, fan_out_index, status, result, last_error FROM ${jobs}
+      WHERE fan_out_id = @fanOutId
+      ORDER BY fan_out_index`,
+
+    /** Fan-outs whose timeout passed. */
+    expireFanOuts: `
+      UPDATE ${fanOuts}
+      SET status = 'timed_out', decided_at = ${NOW}
+      WHERE status = 'pending' AND timeout_at IS NOT NULL AND timeout_at <= ${NOW}
+      RETURNING id, parent_job_id, status`,
+
+    /** Fan-outs older than @staleMs whose sub-jobs were deleted, which count as failed. */
+    repairFanOuts: `
+      UPDATE ${fanOuts} AS f
+      SET succeeded = p.succeeded,
+          failed = p.failed + (f.total - p.present),
+          status = ${fanOutDecision('f', 'p.succeeded', 'p.failed + (f.total - p.present)')},
+          decided_at = CASE WHEN ${fanOutDecision('f', 'p.succeeded', 'p.failed + (f.total - p.present)')} = 'pending'
+                            THEN NULL ELSE ${NOW} END
+      FROM (
+        SELECT g.id, count(c.id) AS present,
+               count(c.id) FILTER (WHERE c.status = 'completed') AS succeeded,
+               count(c.id) FILTER (WHERE c.status IN ('failed', 'cancelled')) AS failed
+        FROM ${fanOuts} AS g
+        LEFT JOIN ${jobs} AS c ON c.fan_out_id = g.id
+        WHERE g.status = 'pending' AND g.created_at < ${NOW} - @staleMs
+        GROUP BY g.id
+      ) AS p
+      WHERE f.id = p.id AND f.status = 'pending'
+        AND (p.present < f.total OR p.succeeded + p.failed > f.succeeded + f.failed)
+      RETURNING id, parent_job_id, status`,
 
     getJob: `SELECT * FROM ${jobs} WHERE id = @id`,
 

@@ -1,6 +1,45 @@
 import type { EntityManager } from 'typeorm';
-import type { ClaimRequest, JobOutcome, NewJob } from '../job-storage.interface.js';
+import type {
+  CheckpointRecord,
+  ClaimRequest,
+  ClaimToken,
+  JobOutcome,
+  NewFanOut,
+  NewJob,
+} from '../job-storage.interface.js';
 import type { JobRow } from './row-mapper.js';
+
+export interface CheckpointRow {
+  key: string;
+  kind: string;
+  name: string;
+  sequence: number | null;
+  outcome: string;
+  value: string | null;
+}
+
+export interface FanOutRow {
+  id: string;
+  parent_job_id: string;
+  key: string;
+  strategy: string;
+  threshold: number | null;
+  total: number | string;
+  succeeded: number | string;
+  failed: number | string;
+  status: string;
+}
+
+export interface FanOutChildRow {
+  id: string;
+  fan_out_index: number;
+  status: string;
+  result: string | null;
+  last_error: string | null;
+}
+
+/** Sub-jobs inserted per statement when a fan-out suspends, to bound statement size. */
+export const FAN_OUT_INSERT_BATCH = 5_000;
 
 /** A job returned to pending or failed by reclaimStaleLocks. */
 export interface ReclaimedRow {
@@ -38,8 +77,15 @@ export interface StorageBackend {
   findLiveHolders(uniqueKeys: string[], manager?: EntityManager): Promise<Map<string, string>>;
   claim(request: ClaimRequest): Promise<JobRow[]>;
   recordOutcomes(outcomes: JobOutcome[]): Promise<string[]>;
-  heartbeat(workerId: string, lockMs: number): Promise<string[]>;
+  /** `jobIds` null extends every lock of the worker. */
+  heartbeat(workerId: string, lockMs: number, jobIds: string[] | null): Promise<string[]>;
   reclaimStaleLocks(staleAgeMs: number, limit: number): Promise<ReclaimedRow[]>;
+  loadCheckpoints(jobId: string): Promise<CheckpointRow[]>;
+  saveCheckpoint(token: ClaimToken, checkpoint: CheckpointRecord): Promise<boolean>;
+  suspendForFanOut(token: ClaimToken, fanOut: NewFanOut, children: NewJob[]): Promise<boolean>;
+  findFanOut(parentJobId: string, key: string): Promise<FanOutRow | null>;
+  fanOutChildren(fanOutId: string): Promise<FanOutChildRow[]>;
+  settleStalledFanOuts(staleAgeMs: number): Promise<number>;
   getJob(id: string): Promise<JobRow | null>;
   listJobs(query: JobQuery): Promise<JobRow[]>;
   countByStatus(queue: string | null): Promise<Array<{ status: string; count: number }>>;

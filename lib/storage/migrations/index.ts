@@ -3,11 +3,15 @@ import { InvalidOptionError } from '../../errors/invalid-option.error.js';
 import { resolveTableNames } from '../table-names.js';
 import type { DurableJobsMigration } from './durable-jobs-migration.js';
 import { PostgresCreateJobsMigration } from './postgres/0001-create-jobs.js';
+import { PostgresDurableExecutionMigration } from './postgres/0002-durable-execution.js';
 import { SqliteCreateJobsMigration } from './sqlite/0001-create-jobs.js';
+import { SqliteDurableExecutionMigration } from './sqlite/0002-durable-execution.js';
 
 export type { DurableJobsMigration } from './durable-jobs-migration.js';
 export { PostgresCreateJobsMigration } from './postgres/0001-create-jobs.js';
 export { SqliteCreateJobsMigration } from './sqlite/0001-create-jobs.js';
+export { PostgresDurableExecutionMigration } from './postgres/0002-durable-execution.js';
+export { SqliteDurableExecutionMigration } from './sqlite/0002-durable-execution.js';
 
 export interface DurableJobsMigrationOptions {
   dialect: StorageDialect;
@@ -30,9 +34,15 @@ export function getDurableJobsMigrations(options: DurableJobsMigrationOptions): 
   const { prefix } = resolveTableNames(options.tablePrefix);
   switch (options.dialect) {
     case 'postgres':
-      return [bindPrefix(PostgresCreateJobsMigration, prefix)];
+      return [
+        bindPrefix(PostgresCreateJobsMigration, prefix),
+        bindPrefix(PostgresDurableExecutionMigration, prefix),
+      ];
     case 'sqlite':
-      return [bindPrefix(SqliteCreateJobsMigration, prefix)];
+      return [
+        bindPrefix(SqliteCreateJobsMigration, prefix),
+        bindPrefix(SqliteDurableExecutionMigration, prefix),
+      ];
   }
   throw new InvalidOptionError('dialect', options.dialect, 'must be "postgres" or "sqlite"');
 }
