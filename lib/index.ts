@@ -17,8 +17,35 @@ export { defaultRetryConfig, type RetryConfig } from './common/retry-config.js';
 
 export { JobHandler } from './decorators/job-handler.decorator.js';
 export { OnJobEvent } from './decorators/on-job-event.decorator.js';
+export { Scheduled } from './decorators/scheduled.decorator.js';
+
+export {
+  every,
+  daily,
+  weekly,
+  cron,
+  type ScheduleSpec,
+  type IntervalSpec,
+  type DailySpec,
+  type WeeklySpec,
+  type CronSpec,
+  type Weekday,
+  type TimezoneOption,
+  type ScheduleTiming,
+} from './scheduling/schedule-spec.js';
+export type {
+  ScheduleOptions,
+  ScheduledOptions,
+  ScheduleInfo,
+  ScheduleRegistration,
+} from './scheduling/schedule-options.interface.js';
+export { systemClock, MAX_TIMER_DELAY_MS, type ScheduleClock } from './scheduling/schedule-clock.js';
+export { MAX_COUNTED_MISSED_TICKS } from './scheduling/catch-up.js';
+export { MAX_INTERVAL_MS } from './scheduling/schedule-timing.js';
+export { DEFAULT_SCHEDULER_POLL_INTERVAL_MS } from './scheduling/scheduler-options.js';
 
 export * from './events/job-events.js';
+export * from './events/schedule-events.js';
 export { ofKind } from './events/of-kind.operator.js';
 export type { Disposer, JobHook, JobFailHook, JobRetryHook } from './events/job-event-bus.js';
 
@@ -51,3 +78,17 @@ export {
   SubJobError,
   type FanOutResult,
 } from './durable/fan-out-result.js';
+
+export { PauseMode } from './control/pause-mode.js';
+export type { PauseJobOptions } from './control/job-control.js';
+export {
+  pauseJob,
+  resumeJob,
+  isJobPaused,
+  getPausedJobs,
+  pauseQueue,
+  resumeQueue,
+  isQueuePaused,
+  getPausedQueues,
+} from './control/job-control.functions.js';
+export * from './events/control-events.js';

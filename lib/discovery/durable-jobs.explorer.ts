@@ -1,21 +1,23 @@
-import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import type { Subscription } from 'rxjs';
+import { getScheduledMetadata } from '../decorators/scheduled.decorator.js';
 import { HandlerRegistrationError } from '../errors/handler-registration.error.js';
 import { ofKind } from '../events/of-kind.operator.js';
 import type { JobEvent, JobEventClass } from '../events/job-events.js';
 import type { Job } from '../interfaces/job.interface.js';
 import { JobQueue } from '../queue/job-queue.js';
+import { registerScheduledMethod } from '../scheduling/scheduled-method.js';
 import { DurableJobsMetadataAccessor } from './durable-jobs-metadata.accessor.js';
 
 /**
- * Finds @JobHandler and @OnJobEvent methods on every provider and controller at module
- * init. It inspects instances rather than classes, so providers made by factories are found
- * too.
+ * Finds @JobHandler, @Scheduled and @OnJobEvent methods on every provider and controller at
+ * module init. It inspects instances rather than classes, so providers made by factories are
+ * found too.
  */
 @Injectable()
-export class DurableJobsExplorer implements OnModuleInit, OnApplicationShutdown {
+export class DurableJobsExplorer implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('DurableJobsExplorer');
   private readonly subscriptions: Subscription[] = [];
 
@@ -41,6 +43,11 @@ export class DurableJobsExplorer implements OnModuleInit, OnApplicationShutdown 
     }
   }
 
+  /** Stores the schedules declared with @Scheduled, now that every handler is registered. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queue.schedules.registerDeclared();
+  }
+
   onApplicationShutdown(): void {
     for (const subscription of this.subscriptions) subscription.unsubscribe();
   }
@@ -51,7 +58,8 @@ export class DurableJobsExplorer implements OnModuleInit, OnApplicationShutdown 
     const source = `${instance.constructor?.name ?? String(wrapper.name)}.${methodName}`;
     const handler = this.metadata.getJobHandler(method);
     const kinds = this.metadata.getEventKinds(method);
-    if (!handler && !kinds) return;
+    const scheduled = getScheduledMetadata(method);
+    if (!handler && !kinds && !scheduled) return;
 
     if (!wrapper.isDependencyTreeStatic()) {
       throw new HandlerRegistrationError(
@@ -63,6 +71,7 @@ export class DurableJobsExplorer implements OnModuleInit, OnApplicationShutdown 
       this.queue.register(handler.name, method.bind(instance), handler.options, source);
       this.logger.log(`Registered job handler "${handler.name}" (${source})`);
     }
+    if (scheduled) registerScheduledMethod(this.queue, scheduled, method.bind(instance), source, handler?.name);
     if (kinds) this.subscribe(source, kinds, method.bind(instance));
   }
 

@@ -4,8 +4,8 @@ import type { Job } from '../interfaces/job.interface.js';
 export abstract class JobEvent {
   /** Stable name for logs and listeners, such as `job.failed`. */
   abstract readonly kind: string;
-  /** The job the event is about. */
-  abstract readonly jobId: string;
+  /** The job the event is about; null for events about a queue or a worker. */
+  abstract readonly jobId: string | null;
   readonly timestamp = new Date();
 }
 

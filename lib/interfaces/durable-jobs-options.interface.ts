@@ -4,6 +4,7 @@ import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/Postgres
 import type { BackoffOptions } from '../common/backoff.js';
 import type { Duration } from '../common/duration.js';
 import type { RetryConfig } from '../common/retry-config.js';
+import type { ScheduleClock } from '../scheduling/schedule-clock.js';
 import type { WorkerOptions } from './worker-options.interface.js';
 
 /**
@@ -37,6 +38,11 @@ export interface DurableJobsModuleOptions {
   workers?: WorkerOptions[];
   /** Default backoff between retries for every handler. */
   backoff?: BackoffOptions;
+  /**
+   * Clock that decides when schedules are due in this process. Default: the system clock.
+   * Tests pass a clock of their own to move time forward instead of waiting.
+   */
+  scheduleClock?: ScheduleClock;
 }
 
 /** Implemented by classes passed to forRootAsync({ useClass }) or ({ useExisting }). */

@@ -22,6 +22,11 @@ export interface WorkerOptions {
   lockDuration?: Duration;
   /** How often the worker renews the leases of its running jobs, in one statement. Default 10s. */
   heartbeatInterval?: Duration;
+  /**
+   * How often the worker reads the state of its running jobs, to abort handlers of jobs that
+   * were cancelled, paused or taken over, from any process; 0 disables it. Default 500ms.
+   */
+  lockCheckInterval?: Duration;
   /** How long shutdown waits for running handlers before aborting them and releasing their jobs. Default 30s. */
   shutdownTimeout?: Duration;
   /** How often this worker looks for jobs whose worker was lost; 0 disables it. Default 15s. */
@@ -43,4 +48,12 @@ export interface WorkerOptions {
   retryAttempts?: number;
   /** Makes each storage call once, and failed claims wait pollInterval without backoff. Default false. */
   disableRetry?: boolean;
+  /**
+   * Runs a scheduler next to this worker, which enqueues the ticks of every stored schedule.
+   * Any number of processes may run one: each tick is enqueued once. Default: true for the
+   * module's default worker (when `workers` is omitted), false for every other worker.
+   */
+  scheduler?: boolean;
+  /** Maximum sleep of the scheduler between reads of the schedules. Default 1s. */
+  schedulerPollInterval?: Duration;
 }

@@ -10,8 +10,13 @@ import { CustomEvent, JobEnqueued, type JobEvent } from '../events/job-events.js
 import type { DurableJobsModuleOptions } from '../interfaces/durable-jobs-options.interface.js';
 import type { EnqueueManyItem, EnqueueOptions } from '../interfaces/enqueue-options.interface.js';
 import type { JobHandlerFunction, JobHandlerOptions } from '../interfaces/handler-options.interface.js';
-import type { Job } from '../interfaces/job.interface.js';
+import type { Job, JobStatus } from '../interfaces/job.interface.js';
+import { JobControl, type PauseJobOptions } from '../control/job-control.js';
 import type { WorkerOptions } from '../interfaces/worker-options.interface.js';
+import { systemClock } from '../scheduling/schedule-clock.js';
+import { ScheduleManager } from '../scheduling/schedule-manager.js';
+import type { ScheduleInfo, ScheduleOptions, ScheduleRegistration } from '../scheduling/schedule-options.interface.js';
+import type { ScheduleSpec } from '../scheduling/schedule-spec.js';
 import type { EnqueueResult, JobStorage, NewJob } from '../storage/job-storage.interface.js';
 import { Wakeup } from '../worker/wakeup.js';
 import { Worker } from '../worker/worker.js';
@@ -31,7 +36,10 @@ export class JobQueue {
   readonly eventBus = new JobEventBus();
   /** @internal */
   readonly wakeup = new Wakeup();
+  /** @internal */
+  readonly schedules: ScheduleManager;
   private readonly workers = new Set<Worker>();
+  private readonly control: JobControl;
 
   constructor(
     @Inject(JOB_STORAGE) readonly storage: JobStorage,
@@ -39,6 +47,8 @@ export class JobQueue {
   ) {
     const backoff = options.backoff ? resolveBackoff(options.backoff, 'module backoff') : DEFAULT_BACKOFF;
     this.registry = new HandlerRegistry(backoff);
+    this.control = new JobControl(this.storage, this.eventBus, this.wakeup, () => this.workers);
+    this.schedules = new ScheduleManager(storage, this.registry, options.scheduleClock ?? systemClock);
   }
 
   /** Every job event: enqueued, started, completed, failed, retrying and custom events. */
@@ -159,6 +169,83 @@ export class JobQueue {
 
   onRetry(hook: JobRetryHook): Disposer {
     return this.eventBus.onRetry(hook);
+  }
+
+  /** Pauses a job; see PauseJobOptions for the modes. Throws JobNotFoundError or JobNotPausableError. */
+  pauseJob(id: string, options: PauseJobOptions = {}): Promise<void> {
+    return this.control.pauseJob(id, options);
+  }
+
+  /** Returns a paused job to the status it had and returns that status. Throws JobNotPausedError. */
+  resumeJob(id: string): Promise<JobStatus> {
+    return this.control.resumeJob(id);
+  }
+
+  isJobPaused(id: string): Promise<boolean> {
+    return this.control.isJobPaused(id);
+  }
+
+  getPausedJobs(queue?: string): Promise<Job[]> {
+    return this.control.getPausedJobs(queue);
+  }
+
+  /**
+   * Cancels a live job and its fan-out descendants wherever they run; it is never retried.
+   * Throws JobNotCancellableError when the job already ended, completed included.
+   */
+  cancelJob(id: string): Promise<void> {
+    return this.control.cancelJob(id);
+  }
+
+  /** Stops every worker of every process from claiming jobs of the queue; running jobs finish. */
+  pauseQueue(queue: string): Promise<void> {
+    return this.control.pauseQueue(queue);
+  }
+
+  resumeQueue(queue: string): Promise<void> {
+    return this.control.resumeQueue(queue);
+  }
+
+  isQueuePaused(queue: string): Promise<boolean> {
+    return this.control.isQueuePaused(queue);
+  }
+
+  getPausedQueues(): Promise<string[]> {
+    return this.control.getPausedQueues();
+  }
+
+  /**
+   * Stores a schedule that enqueues a job of type `options.type ?? name` on every tick, or
+   * updates the stored one of the same name. Register the job type's handler separately. Throws
+   * InvalidScheduleError or InvalidOptionError before writing anything. See docs/schedules.md.
+   */
+  schedule<TArgs = unknown>(name: string, schedule: ScheduleSpec | string, options: ScheduleOptions<TArgs> = {}): Promise<ScheduleRegistration<TArgs>> {
+    return this.schedules.register(name, schedule, options) as Promise<ScheduleRegistration<TArgs>>;
+  }
+
+  /** Returns every stored schedule, ordered by name. */
+  listSchedules(): Promise<ScheduleInfo[]> {
+    return this.schedules.list();
+  }
+
+  /** Returns the stored schedule of this name, or null. */
+  getSchedule(name: string): Promise<ScheduleInfo | null> {
+    return this.schedules.get(name);
+  }
+
+  /** Stops the schedule from firing, in every process, until resumed; false when it does not exist. */
+  pauseSchedule(name: string): Promise<boolean> {
+    return this.schedules.pause(name);
+  }
+
+  /** Resumes a paused schedule at its first tick after now; false when it does not exist. */
+  resumeSchedule(name: string): Promise<boolean> {
+    return this.schedules.resume(name);
+  }
+
+  /** Deletes the schedule; jobs it already enqueued stay. False when it does not exist. */
+  removeSchedule(name: string): Promise<boolean> {
+    return this.schedules.remove(name);
   }
 
   private settleDuplicate(job: NewJob, result: EnqueueResult, onDuplicate: EnqueueOptions['onDuplicate']): void {

@@ -1,4 +1,5 @@
 export * from './job-storage.interface.js';
+export * from './schedule-storage.interface.js';
 export * from './entities/index.js';
 export {
   getDurableJobsMigrations,

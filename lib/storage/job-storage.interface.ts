@@ -1,5 +1,7 @@
 import type { EntityManager } from 'typeorm';
+import type { PauseMode } from '../control/pause-mode.js';
 import type { BackoffPolicy, Job, JobStatus } from '../interfaces/job.interface.js';
+import type { ScheduleStorage } from './schedule-storage.interface.js';
 
 /** A validated job ready to insert. Payloads are already encoded as JSON text. */
 export interface NewJob {
@@ -132,6 +134,8 @@ export interface JobFilter {
 export interface JobStorage {
   readonly dialect: 'postgres' | 'sqlite';
 
+  /** Schedules, stored in `<prefix>schedules` in the same database. */
+  readonly schedules: ScheduleStorage;
 
   /** Creates or upgrades the schema; safe when several processes call it at once. */
   migrate(): Promise<void>;
@@ -192,6 +196,35 @@ export interface JobStorage {
    * deleted from fan-outs older than `staleAgeMs`. Returns how many were decided.
    */
   settleStalledFanOuts(staleAgeMs: number): Promise<number>;
+
+  /**
+   * Pauses a job. Graceful pauses a pending, retrying or waiting job; aggressive also a
+   * running one, giving back its attempt and clearing its lock so its worker aborts it.
+   * Throws JobNotFoundError or JobNotPausableError.
+   */
+  pauseJob(id: string, mode: PauseMode): Promise<{ previousStatus: JobStatus; interruptedWorker: string | null }>;
+
+  /** Returns a paused job to the status it had; throws JobNotFoundError or JobNotPausedError. */
+  resumeJob(id: string): Promise<JobStatus>;
+
+  /**
+   * Cancels a live job wherever it runs, with every live descendant of its fan-outs.
+   * Throws JobNotFoundError, or JobNotCancellableError when the job already ended.
+   */
+  cancelJob(id: string): Promise<{ previousStatus: JobStatus; cancelledIds: string[] }>;
+
+  /** Returns the status, lock owner and attempt of each job that exists. */
+  lockStates(ids: string[]): Promise<Array<{ id: string; status: JobStatus; lockedBy: string | null; attempt: number }>>;
+
+  getPausedJobs(queue?: string): Promise<Job[]>;
+
+  /** Throws QueueAlreadyPausedError when the queue is paused already. */
+  pauseQueue(queue: string): Promise<void>;
+
+  /** Throws QueueNotPausedError when the queue is not paused. */
+  resumeQueue(queue: string): Promise<void>;
+
+  getPausedQueues(): Promise<string[]>;
 
   getJob(id: string): Promise<Job | null>;
   listJobs(filter?: JobFilter): Promise<Job[]>;

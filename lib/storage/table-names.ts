@@ -17,6 +17,7 @@ export interface TableNames {
   migrations: string;
   checkpoints: string;
   fanOuts: string;
+  pausedQueues: string;
   schedules: string;
 }
 
@@ -32,6 +33,7 @@ export function resolveTableNames(tablePrefix: string = DEFAULT_TABLE_PREFIX): T
     migrations: `${prefix}migrations`,
     checkpoints: `${prefix}checkpoints`,
     fanOuts: `${prefix}fan_outs`,
+    pausedQueues: `${prefix}paused_queues`,
     schedules: `${prefix}schedules`,
   };
 }

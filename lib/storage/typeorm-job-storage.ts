@@ -1,9 +1,18 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import { assertInteger } from '../common/names.js';
+import { assertInteger, assertValidName } from '../common/names.js';
 import { RateLimitedLogger } from '../common/rate-limited-logger.js';
 import { DuplicateJobError } from '../errors/duplicate-job.error.js';
 import { DurableJobsError } from '../errors/durable-jobs.error.js';
+import {
+  JobNotCancellableError,
+  JobNotFoundError,
+  JobNotPausableError,
+  JobNotPausedError,
+  QueueAlreadyPausedError,
+  QueueNotPausedError,
+} from '../errors/job-control.error.js';
+import { PauseMode } from '../control/pause-mode.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { JobStatus, type Job } from '../interfaces/job.interface.js';
 import { dialectOfDataSource, dialectOfDriverType, type StorageDialect } from './dialects/dialect.js';
@@ -30,8 +39,10 @@ import type {
 } from './job-storage.interface.js';
 import { runDurableJobsMigrations } from './migration-runner.js';
 import { listenForPoolErrors } from './pool-error-listeners.js';
+import type { ScheduleStorage } from './schedule-storage.interface.js';
 import type { StorageReadiness } from './storage-connector.js';
 import { resolveTableNames, type TableNames } from './table-names.js';
+import { createScheduleStorage } from './typeorm-schedule-storage.js';
 
 export interface TypeOrmJobStorageOptions {
   /** Prefix of the library's table names. Default `durable_`. */
@@ -53,6 +64,8 @@ const MAX_ENQUEUE_ROUNDS = 5;
 
 const DEFAULT_LIST_LIMIT = 100;
 
+const GRACEFULLY_PAUSABLE: string[] = [JobStatus.Pending, JobStatus.Retrying, JobStatus.Waiting];
+
 const JOB_OUTCOME_KINDS: ReadonlySet<string> = new Set(['completed', 'failed', 'retrying', 'released']);
 
 /**
@@ -64,6 +77,7 @@ const JOB_OUTCOME_KINDS: ReadonlySet<string> = new Set(['completed', 'failed', '
 export class TypeOrmJobStorage implements JobStorage {
   readonly dialect: StorageDialect;
   readonly tables: TableNames;
+  readonly schedules: ScheduleStorage;
   private backend: StorageBackend;
   private readonly ownsDataSource: boolean;
   private readonly readiness: StorageReadiness | null;
@@ -83,6 +97,7 @@ export class TypeOrmJobStorage implements JobStorage {
     this.ownsDataSource = options.ownsDataSource;
     this.readiness = options.readiness ?? null;
     this.backend = this.readiness ? deferMethods(() => this.readyBackend()) : this.createBackend();
+    this.schedules = createScheduleStorage(dataSource, this.dialect, this.tables, this.readiness);
   }
 
   /**
@@ -242,6 +257,57 @@ export class TypeOrmJobStorage implements JobStorage {
 
   settleStalledFanOuts(staleAgeMs: number): Promise<number> {
     return this.backend.settleStalledFanOuts(staleAgeMs);
+  }
+
+  async pauseJob(id: string, mode: PauseMode): Promise<{ previousStatus: JobStatus; interruptedWorker: string | null }> {
+    const allowed = mode === PauseMode.Aggressive ? [...GRACEFULLY_PAUSABLE, JobStatus.Running] : GRACEFULLY_PAUSABLE;
+    const outcome = await this.backend.pauseJob(id, allowed);
+    if (outcome === null) throw new JobNotFoundError(id);
+    const previousStatus = outcome.previousStatus as JobStatus;
+    if (!outcome.changed) throw new JobNotPausableError(id, previousStatus);
+    return { previousStatus, interruptedWorker: previousStatus === JobStatus.Running ? outcome.lockedBy : null };
+  }
+
+  async resumeJob(id: string): Promise<JobStatus> {
+    const outcome = await this.backend.resumeJob(id);
+    if (outcome === null) throw new JobNotFoundError(id);
+    if (outcome.status === null) throw new JobNotPausedError(id, outcome.previousStatus as JobStatus);
+    return outcome.status as JobStatus;
+  }
+
+  async cancelJob(id: string): Promise<{ previousStatus: JobStatus; cancelledIds: string[] }> {
+    const outcome = await this.backend.cancelJob(id);
+    if (outcome.previousStatus === null) throw new JobNotFoundError(id);
+    const root = normaliseId(id);
+    if (!outcome.cancelledIds.some((cancelled) => normaliseId(cancelled) === root)) {
+      const current = await this.getJob(id);
+      throw new JobNotCancellableError(id, current?.status ?? (outcome.previousStatus as JobStatus));
+    }
+    return { previousStatus: outcome.previousStatus as JobStatus, cancelledIds: outcome.cancelledIds };
+  }
+
+  async lockStates(ids: string[]): Promise<Array<{ id: string; status: JobStatus; lockedBy: string | null; attempt: number }>> {
+    if (ids.length === 0) return [];
+    const rows = await this.backend.lockStates(ids);
+    return rows.map((row) => ({ id: row.id, status: row.status as JobStatus, lockedBy: row.locked_by, attempt: Number(row.attempt) }));
+  }
+
+  async getPausedJobs(queue?: string): Promise<Job[]> {
+    return (await this.backend.pausedJobs(queue ?? null)).map((row) => mapJobRow(row));
+  }
+
+  async pauseQueue(queue: string): Promise<void> {
+    assertValidName('queue', queue);
+    if (!(await this.backend.pauseQueue(queue))) throw new QueueAlreadyPausedError(queue);
+  }
+
+  async resumeQueue(queue: string): Promise<void> {
+    assertValidName('queue', queue);
+    if (!(await this.backend.resumeQueue(queue))) throw new QueueNotPausedError(queue);
+  }
+
+  getPausedQueues(): Promise<string[]> {
+    return this.backend.pausedQueues();
   }
 
   async getJob(id: string): Promise<Job | null> {

@@ -9,8 +9,7 @@ import { JobContext, type JobContextRuntime } from '../queue/job-context.js';
 import { jobContextStorage } from '../queue/job-context.storage.js';
 import type { JobOutcome } from '../storage/job-storage.interface.js';
 
-/** Why a run was stopped from outside its handler. */
-export type AbortReason = 'shutdown' | 'lock-lost';
+
 
 /** Marks a run that ended because its signal fired, not because the handler settled. */
 class RunAborted {

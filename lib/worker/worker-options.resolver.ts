@@ -5,6 +5,7 @@ import { assertInteger, assertValidName } from '../common/names.js';
 import { DEFAULT_QUEUE } from '../durable-jobs.constants.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import type { WorkerOptions } from '../interfaces/worker-options.interface.js';
+import { resolveSchedulerOptions, type ResolvedSchedulerOptions } from '../scheduling/scheduler-options.js';
 import { resolveWorkerRetry, type ResolvedWorkerRetry } from './worker-retry.resolver.js';
 
 export const DEFAULT_CONCURRENCY = 10;
@@ -12,6 +13,8 @@ export const DEFAULT_POLL_INTERVAL_MS = 1_000;
 export const DEFAULT_LOCK_DURATION_MS = 30_000;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
+/** Short enough that a cancel reaches a running handler in any process within about a second. */
+export const DEFAULT_LOCK_CHECK_INTERVAL_MS = 500;
 /**
  * Stale-lock defaults. Heartbeats renew a live worker's locks every 10 s, so a lock expires
  * only after three missed heartbeats; 30 s more absorbs a long GC pause or a slow database
@@ -31,9 +34,12 @@ export interface ResolvedWorkerOptions extends ResolvedWorkerRetry {
   lockDurationMs: number;
   heartbeatIntervalMs: number;
   shutdownTimeoutMs: number;
+  lockCheckIntervalMs: number;
   /** 0 disables the stale-lock reaper. */
   staleLockIntervalMs: number;
   staleLockAgeMs: number;
+  /** null when the worker runs no scheduler. */
+  scheduler: ResolvedSchedulerOptions | null;
 }
 
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
@@ -65,8 +71,10 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     lockDurationMs,
     heartbeatIntervalMs,
     shutdownTimeoutMs: parseDuration(options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, 'worker shutdownTimeout'),
+    lockCheckIntervalMs: parseDuration(options.lockCheckInterval ?? DEFAULT_LOCK_CHECK_INTERVAL_MS, 'worker lockCheckInterval'),
     staleLockIntervalMs: parseDuration(options.staleLockInterval ?? DEFAULT_STALE_LOCK_INTERVAL_MS, 'worker staleLockInterval'),
     staleLockAgeMs: parseDuration(options.staleLockAge ?? DEFAULT_STALE_LOCK_AGE_MS, 'worker staleLockAge'),
+    scheduler: resolveSchedulerOptions(options),
     ...resolveWorkerRetry(options),
   };
 }

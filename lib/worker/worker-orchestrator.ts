@@ -28,7 +28,8 @@ export class WorkerOrchestrator implements OnApplicationBootstrap, BeforeApplica
   ) {}
 
   onApplicationBootstrap(): void {
-    const configured = this.options.workers ?? [{}];
+    // Only the implicit default worker runs the scheduler unasked; explicit workers opt in.
+    const configured = this.options.workers ?? [{ scheduler: true }];
     if (configured.length === 0) {
       this.logger.log('No workers in this process; jobs are only enqueued here');
       return;

@@ -8,22 +8,18 @@ import type { WorkerOptions } from '../interfaces/worker-options.interface.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import type { JobContextRuntime } from '../queue/job-context.js';
 import type { JobOutcome } from '../storage/job-storage.interface.js';
-import { executeJob, failureOutcome, type AbortReason } from './job-execution.js';
+import { executeJob, failureOutcome } from './job-execution.js';
+import { LockKeeper } from './lock-keeper.js';
+import { abortRun, type RunningJob } from './running-job.js';
+import { PauseMode } from '../control/pause-mode.js';
+import { WorkerPauseError } from '../errors/job-control.error.js';
+import { WorkerPaused, WorkerResumed } from '../events/control-events.js';
 import type { DurableRunDependencies } from '../durable/durable-run.js';
 import { JobSuspendedSignal, LockLostSignal } from '../durable/run-interruptions.js';
 import { RetryingStorageCalls } from './retrying-storage-calls.js';
+import { startScheduler, type Scheduler } from '../scheduling/scheduler.js';
 import { StaleLockReaper } from './stale-lock-reaper.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions } from './worker-options.resolver.js';
-
-interface RunningJob {
-  job: Job;
-  queue: string;
-  controller: AbortController;
-  abortReason: AbortReason | null;
-  /** Set while the outcome is being written, so a heartbeat does not mistake it for a lost lock. */
-  finishing: boolean;
-  done: Promise<void>;
-}
 
 /**
  * Claims jobs from its queues and runs them, up to each queue's concurrency. Each queue has
@@ -36,10 +32,14 @@ export class Worker implements JobContextRuntime {
   private readonly running = new Map<string, RunningJob>();
   private readonly runningByQueue = new Map<string, number>();
   private stopController = new AbortController();
-  private heartbeatTimer: NodeJS.Timeout | undefined;
-  private heartbeatInFlight = false;
+  private lockKeeper: LockKeeper | undefined;
+  private paused: PauseMode | null = null;
+  /** Claims whose jobs are not launched or given back yet. */
+  private readonly dispatching = new Set<Promise<void>>();
+  private resumed = deferred();
   private readonly storageCalls: RetryingStorageCalls;
   private reaper: StaleLockReaper | undefined;
+  private scheduler: Scheduler | undefined;
   private loops: Promise<void>[] = [];
   private lifecycle: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
   private stopped: Promise<void> | undefined;
@@ -80,8 +80,21 @@ export class Worker implements JobContextRuntime {
     this.logger.log(`Worker ${this.id} started on queues ${queueList}`);
 
     this.loops = [...this.options.queues.entries()].map(([queue, concurrency]) => this.claimLoop(queue, concurrency));
-    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatIntervalMs);
-    this.heartbeatTimer.unref();
+    this.lockKeeper = new LockKeeper(
+      this.running,
+      this.queue.storage,
+      this.storageCalls,
+      this.queue.eventBus,
+      {
+        workerId: this.id,
+        lockDurationMs: this.options.lockDurationMs,
+        heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+        lockCheckIntervalMs: this.options.lockCheckIntervalMs,
+      },
+      this.logger,
+      this.errors,
+    );
+    this.lockKeeper.start();
     this.reaper = new StaleLockReaper(
       this.queue.storage,
       this.queue.eventBus,
@@ -93,6 +106,7 @@ export class Worker implements JobContextRuntime {
       this.queue.wakeup,
     );
     this.reaper.start();
+    this.scheduler = startScheduler(this.queue, this.id, this.options.scheduler);
 
     signal?.addEventListener('abort', () => void this.stop(), { once: true });
     return new Promise((resolve) => {
@@ -117,6 +131,80 @@ export class Worker implements JobContextRuntime {
     return this.stopped;
   }
 
+  /**
+   * Pauses the worker. Graceful lets running jobs finish; aggressive aborts them through
+   * their AbortSignal and returns their jobs to pending without using up an attempt. Once
+   * this returns, no new job starts here, including one whose claim was already in flight.
+   */
+  pause(mode: PauseMode = PauseMode.Graceful): void {
+    if (mode !== PauseMode.Graceful && mode !== PauseMode.Aggressive) {
+      throw new WorkerPauseError(`Invalid pause mode ${String(mode)}; use PauseMode.Graceful or PauseMode.Aggressive`);
+    }
+    const wasPaused = this.paused !== null;
+    this.paused = mode === PauseMode.Aggressive || this.paused === PauseMode.Aggressive ? PauseMode.Aggressive : PauseMode.Graceful;
+    if (mode === PauseMode.Aggressive) {
+      for (const entry of this.running.values()) if (!entry.finishing) abortRun(entry, 'worker-paused');
+    }
+    if (!wasPaused || mode === PauseMode.Aggressive) {
+      this.logger.log(`Worker ${this.id} paused (${mode}) with ${this.running.size} running job(s)`);
+      this.queue.eventBus.emit(new WorkerPaused(this.id, mode, this.running.size));
+    }
+  }
+
+  /** Resumes claiming after pause(). */
+  resume(): void {
+    if (this.paused === null) return;
+    this.paused = null;
+    this.resumed.resolve();
+    this.resumed = deferred();
+    this.logger.log(`Worker ${this.id} resumed`);
+    this.queue.eventBus.emit(new WorkerResumed(this.id));
+  }
+
+  isPaused(): boolean {
+    return this.paused !== null;
+  }
+
+  /** The current pause mode, or null while the worker runs. */
+  pauseMode(): PauseMode | null {
+    return this.paused;
+  }
+
+  /**
+   * Resolves once no job runs on the paused worker. Rejects with WorkerPauseError when the
+   * worker is not paused or jobs still run after `timeoutMs`.
+   */
+  async waitForPause(timeoutMs: number): Promise<void> {
+    if (this.paused === null) throw new WorkerPauseError(`Worker ${this.id} is not paused; call pause() first`);
+    // Claims in flight first: a claim that returns after the pause gives its jobs back.
+    const idle = Promise.all(this.dispatching)
+      .then(() => Promise.all([...this.running.values()].map((entry) => entry.done)))
+      .then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const finished = await Promise.race([idle, expired]);
+    clearTimeout(timer);
+    if (!finished || this.running.size > 0) {
+      throw new WorkerPauseError(`Worker ${this.id} still runs ${this.running.size} job(s) after ${timeoutMs}ms`);
+    }
+  }
+
+  /**
+   * Cancels a job that runs on this worker: marks it cancelled in storage, so it is never
+   * retried, and aborts its handler. Returns false when the job does not run here.
+   */
+  async cancelJob(jobId: string): Promise<boolean> {
+    const entry = this.running.get(jobId);
+    if (!entry || entry.finishing) return false;
+    await this.queue.cancelJob(jobId);
+    return true;
+  }
+
+  /** @internal Aborts the run of a job on this worker after the database changed its state. */
+  abortIfRunning(jobId: string, reason: 'cancelled' | 'job-paused'): boolean {
+    return this.lockKeeper?.abortIfRunning(jobId, reason) ?? false;
+  }
+
   /** @internal */
   emitCustomEvent(jobId: string, kind: string, data: Record<string, unknown>): void {
     this.queue.emitCustomEvent(jobId, kind, data);
@@ -128,6 +216,7 @@ export class Worker implements JobContextRuntime {
   }
 
   private async drain(): Promise<void> {
+    await this.scheduler?.stop();
     await Promise.all(this.loops);
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, this.options.shutdownTimeoutMs).unref());
     const allDone = Promise.all([...this.running.values()].map((entry) => entry.done)).then(() => undefined);
@@ -138,10 +227,10 @@ export class Worker implements JobContextRuntime {
         `Worker ${this.id}: ${this.running.size} job(s) still running after ${this.options.shutdownTimeoutMs}ms; ` +
           'aborting them and returning them to pending',
       );
-      for (const entry of this.running.values()) this.abortRun(entry, 'shutdown');
+      for (const entry of this.running.values()) abortRun(entry, 'shutdown');
       await Promise.all([...this.running.values()].map((entry) => entry.done));
     }
-    clearInterval(this.heartbeatTimer);
+    this.lockKeeper?.stop();
     await this.reaper?.stop();
     this.lifecycle = 'stopped';
     this.logger.log(`Worker ${this.id} stopped`);
@@ -154,12 +243,19 @@ export class Worker implements JobContextRuntime {
     if (this.queue.storage.whenReady && !(await this.queue.storage.whenReady(stopSignal))) return;
     let failures = 0;
     while (!stopSignal.aborted) {
+      if (this.paused) {
+        await Promise.race([this.resumed.promise, this.queue.wakeup.wait(null, 2 ** 31 - 1, stopSignal)]);
+        continue;
+      }
       const free = concurrency - (this.runningByQueue.get(queue) ?? 0);
       if (free <= 0) {
         await this.queue.wakeup.wait(watched, this.options.pollIntervalMs, stopSignal);
         continue;
       }
       let claimed: Job[];
+      // Tracked until its jobs are launched or given back, so that waitForPause() sees it.
+      const dispatched = deferred();
+      this.dispatching.add(dispatched.promise);
       try {
         claimed = await this.queue.storage.claim({
           workerId: this.id,
@@ -179,14 +275,18 @@ export class Worker implements JobContextRuntime {
           `Worker ${this.id} failed to claim from queue "${queue}" ` +
             `(${failures} consecutive ${failures === 1 ? 'failure' : 'failures'}, next attempt in ${delayMs}ms): ${messageOf(error)}`,
         );
+        this.settleDispatch(dispatched);
         await this.queue.wakeup.wait(watched, delayMs, stopSignal);
         continue;
       }
-      if (stopSignal.aborted) {
+      // A claim that was in flight when the worker stopped or paused starts nothing.
+      if (stopSignal.aborted || this.paused) {
         await this.release(claimed);
-        return;
+        this.settleDispatch(dispatched);
+        continue;
       }
       for (const job of claimed) this.launch(job, queue);
+      this.settleDispatch(dispatched);
       if (claimed.length < free) await this.queue.wakeup.wait(watched, this.options.pollIntervalMs, stopSignal);
     }
   }
@@ -219,7 +319,10 @@ export class Worker implements JobContextRuntime {
     const durationMs = performance.now() - started;
 
     if (execution.kind === 'aborted') {
-      if (entry.abortReason === 'shutdown') await this.write({ id: job.id, workerId: this.id, attempt: job.attempt, kind: 'released' }, job);
+      // Shutdown and a worker pause give the job back; otherwise the database already holds its next state.
+      if (entry.abortReason === 'shutdown' || entry.abortReason === 'worker-paused') {
+        await this.write({ id: job.id, workerId: this.id, attempt: job.attempt, kind: 'released' }, job);
+      }
       return;
     }
     if (execution.kind === 'completed') {
@@ -240,7 +343,7 @@ export class Worker implements JobContextRuntime {
     }
     if (execution.cause instanceof LockLostSignal) {
       this.logger.warn(`Job ${job.id} (${job.type}): worker ${this.id} lost its lock during a durable write; the run is discarded`);
-      this.abortRun(entry, 'lock-lost');
+      abortRun(entry, 'lock-lost');
       this.queue.eventBus.emit(new JobLockLost(job, this.id));
       return;
     }
@@ -292,8 +395,12 @@ export class Worker implements JobContextRuntime {
     }
   }
 
+  private settleDispatch(dispatched: { promise: Promise<void>; resolve: () => void }): void {
+    this.dispatching.delete(dispatched.promise);
+    dispatched.resolve();
+  }
+
   private async release(jobs: Job[]): Promise<void> {
-    if (jobs.length === 0) return;
     const outcomes: JobOutcome[] = jobs.map((job) => ({ id: job.id, workerId: this.id, attempt: job.attempt, kind: 'released' }));
     try {
       await this.storageCalls.release(outcomes);
@@ -302,33 +409,10 @@ export class Worker implements JobContextRuntime {
       this.errors.error('release', `Worker ${this.id} failed to release claimed jobs ${ids}: ${this.storageCalls.describeFailure(error)}`);
     }
   }
+}
 
-  private abortRun(entry: RunningJob, reason: AbortReason): void {
-    if (entry.controller.signal.aborted) return;
-    entry.abortReason = reason;
-    entry.controller.abort(new Error(reason === 'shutdown' ? 'worker is shutting down' : 'the job lock was lost'));
-  }
-
-  private async heartbeat(): Promise<void> {
-    // A heartbeat that is still retrying must not overlap the next one.
-    if (this.running.size === 0 || this.heartbeatInFlight) return;
-    this.heartbeatInFlight = true;
-    const checked = [...this.running.values()].filter((entry) => !entry.finishing);
-    try {
-      // Only jobs still in `running`, so that a job whose outcome could not be written goes stale.
-      const held = new Set(await this.storageCalls.heartbeat(this.options.lockDurationMs, [...this.running.keys()]));
-      this.errors.clear('heartbeat');
-      for (const entry of checked) {
-        if (!entry.finishing && !held.has(entry.job.id) && this.running.get(entry.job.id) === entry) {
-          this.logger.warn(`Job ${entry.job.id} (${entry.job.type}): worker ${this.id} lost its lock; aborting the handler`);
-          this.abortRun(entry, 'lock-lost');
-          this.queue.eventBus.emit(new JobLockLost(entry.job, this.id));
-        }
-      }
-    } catch (error) {
-      this.errors.error('heartbeat', `Worker ${this.id} failed to renew its job locks: ${this.storageCalls.describeFailure(error)}`);
-    } finally {
-      this.heartbeatInFlight = false;
-    }
-  }
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
 }

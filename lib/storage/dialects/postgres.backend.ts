@@ -18,6 +18,7 @@ import {
   type FanOutChildRow,
   type FanOutRow,
   type JobQuery,
+  type LockStateRow,
   type ReclaimedRow,
   type StorageBackend,
 } from './storage-backend.js';
@@ -162,6 +163,52 @@ export class PostgresBackend implements StorageBackend {
   async settleStalledFanOuts(staleAgeMs: number): Promise<number> {
     const rows = await this.query(this.sql.settleStalledFanOuts, [Math.round(staleAgeMs)]);
     return rows.length;
+  }
+
+  async pauseJob(id: string, allowedStatuses: string[]) {
+    if (!UUID_PATTERN.test(id)) return null;
+    const [row] = await this.query<{ previous_status: string; locked_by: string | null; changed: string | number }>(
+      this.sql.pauseJob,
+      [id, allowedStatuses],
+    );
+    return row ? { previousStatus: row.previous_status, lockedBy: row.locked_by, changed: Number(row.changed) > 0 } : null;
+  }
+
+  async resumeJob(id: string) {
+    if (!UUID_PATTERN.test(id)) return null;
+    const [row] = await this.query<{ previous_status: string; status: string | null }>(this.sql.resumeJob, [id]);
+    return row ? { previousStatus: row.previous_status, status: row.status } : null;
+  }
+
+  async cancelJob(id: string) {
+    if (!UUID_PATTERN.test(id)) return { previousStatus: null, cancelledIds: [] };
+    const rows = await this.query<{ previous_status: string | null; id: string }>(this.sql.cancelJob, [id]);
+    if (rows.length === 0) {
+      // Nothing was cancelled; read the status on its own to tell a missing job from a finished one.
+      const current = await this.getJob(id);
+      return { previousStatus: current?.status ?? null, cancelledIds: [] };
+    }
+    return { previousStatus: rows[0].previous_status, cancelledIds: rows.map((row) => row.id) };
+  }
+
+  lockStates(ids: string[]): Promise<LockStateRow[]> {
+    return this.query<LockStateRow>(this.sql.lockStates, [ids]);
+  }
+
+  async pauseQueue(queue: string): Promise<boolean> {
+    return (await this.query(this.sql.pauseQueue, [queue])).length === 1;
+  }
+
+  async resumeQueue(queue: string): Promise<boolean> {
+    return (await this.query(this.sql.resumeQueue, [queue])).length === 1;
+  }
+
+  async pausedQueues(): Promise<string[]> {
+    return (await this.query<{ queue: string }>(this.sql.pausedQueues, [])).map((row) => row.queue);
+  }
+
+  pausedJobs(queue: string | null): Promise<JobRow[]> {
+    return this.query<JobRow>(this.sql.pausedJobs, [queue]);
   }
 
   async getJob(id: string): Promise<JobRow | null> {

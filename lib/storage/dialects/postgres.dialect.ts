@@ -70,6 +70,7 @@ export function createPostgresStatements(tables: TableNames) {
   const jobs = quoteIdentifier(tables.jobs);
   const fanOuts = quoteIdentifier(tables.fanOuts);
   const checkpoints = quoteIdentifier(tables.checkpoints);
+  const pausedQueues = quoteIdentifier(tables.pausedQueues);
 
   return Object.freeze({
     /**
@@ -108,6 +109,7 @@ export function createPostgresStatements(tables: TableNames) {
       WITH next AS MATERIALIZED (
         SELECT id FROM ${jobs}
         WHERE ${RUNNABLE} AND queue = ANY($1::varchar[]) AND run_at <= ${NOW}
+          AND queue NOT IN (SELECT queue FROM ${pausedQueues})
         ORDER BY priority DESC, run_at, seq
         LIMIT $2
         FOR UPDATE SKIP LOCKED
@@ -288,6 +290,97 @@ export function createPostgresStatements(tables: TableNames) {
         RETURNING id
       )
       SELECT id, parent_job_id, status FROM decided`,
+
+    /**
+     * $1 job id, $2 statuses that may be paused. A running job is paused with its attempt
+     * given back and its lock cleared; its worker notices on its next lock check and aborts
+     * the handler. Returns the status before, or no row when the job does not exist.
+     */
+    pauseJob: `
+      WITH current AS (SELECT id, status, locked_by FROM ${jobs} WHERE id = $1 FOR UPDATE),
+      paused AS (
+        UPDATE ${jobs} AS j
+        SET status = 'paused',
+            paused_from = CASE WHEN c.status = 'running' THEN 'pending' ELSE c.status END,
+            attempt = CASE WHEN c.status = 'running' THEN j.attempt - 1 ELSE j.attempt END,
+            locked_by = NULL,
+            locked_until = NULL,
+            updated_at = ${NOW}
+        FROM current AS c
+        WHERE j.id = c.id AND c.status = ANY($2::varchar[])
+        RETURNING j.id
+      )
+      SELECT c.status AS previous_status, c.locked_by, (SELECT count(*) FROM paused) AS changed FROM current AS c`,
+
+    /**
+     * $1 job id. Restores the status the job had before its pause. A parent paused while
+     * waiting whose fan-out was decided meanwhile becomes pending, since the wake-up skipped it.
+     */
+    resumeJob: `
+      WITH current AS (SELECT id, status FROM ${jobs} WHERE id = $1 FOR UPDATE),
+      resumed AS (
+        UPDATE ${jobs} AS j
+        SET status = CASE
+                       WHEN j.paused_from = 'waiting' AND NOT EXISTS (
+                         SELECT 1 FROM ${fanOuts} AS f WHERE f.parent_job_id = j.id AND f.status = 'pending'
+                       ) THEN 'pending'
+                       ELSE COALESCE(j.paused_from, 'pending')
+                     END,
+            paused_from = NULL,
+            updated_at = ${NOW}
+        FROM current AS c
+        WHERE j.id = c.id AND c.status = 'paused'
+        RETURNING j.status
+      )
+      SELECT c.status AS previous_status, (SELECT status FROM resumed) AS status FROM current AS c`,
+
+    /**
+     * $1 job id. Cancels the job and every live descendant of its fan-outs, and tallies them
+     * into the fan-outs they belong to, like any other finished sub-job. A job that is
+     * already terminal, completed by its worker a moment earlier for example, is left as it
+     * is. Returns the cancelled ids and the root's status before.
+     */
+    cancelJob: `
+      WITH RECURSIVE tree AS (
+        SELECT id FROM ${jobs} WHERE id = $1
+        UNION
+        SELECT c.id FROM ${jobs} AS c JOIN tree AS t ON c.parent_job_id = t.id
+      ),
+      current AS (SELECT status FROM ${jobs} WHERE id = $1),
+      written AS (
+        UPDATE ${jobs} AS j
+        SET status = 'cancelled',
+            completed_at = ${NOW},
+            locked_by = NULL,
+            locked_until = NULL,
+            paused_from = NULL,
+            updated_at = ${NOW},
+            last_error = CASE WHEN j.id = $1 THEN to_json('Cancelled'::text)::text
+                              ELSE to_json('Cancelled with its parent job ' || $1::text)::text END
+        FROM tree
+        WHERE j.id = tree.id AND j.status IN ${LIVE_STATUSES}
+        RETURNING j.id, j.status, j.fan_out_id
+      )${fanOutEffects(jobs, fanOuts)}
+      SELECT (SELECT status FROM current) AS previous_status, id FROM written`,
+
+    /** $1 job ids. Read by a worker to learn which of its running jobs were cancelled, paused or taken over. */
+    lockStates: `SELECT id, status, locked_by, attempt FROM ${jobs} WHERE id = ANY($1::uuid[])`,
+
+    /** $1 queue. Returns a row only when the queue was not paused yet. */
+    pauseQueue: `
+      INSERT INTO ${pausedQueues} (queue, paused_at) VALUES ($1, ${NOW})
+      ON CONFLICT (queue) DO NOTHING
+      RETURNING queue`,
+
+    resumeQueue: `DELETE FROM ${pausedQueues} WHERE queue = $1 RETURNING queue`,
+
+    pausedQueues: `SELECT queue FROM ${pausedQueues} ORDER BY queue`,
+
+    /** $1 queue or null. */
+    pausedJobs: `
+      SELECT * FROM ${jobs}
+      WHERE status = 'paused' AND ($1::varchar IS NULL OR queue = $1::varchar)
+      ORDER BY seq`,
 
     getJob: `SELECT * FROM ${jobs} WHERE id = $1`,
 

@@ -18,6 +18,7 @@ import {
   type FanOutChildRow,
   type FanOutRow,
   type JobQuery,
+  type LockStateRow,
   type ReclaimedRow,
   type StorageBackend,
 } from './storage-backend.js';
@@ -243,6 +244,66 @@ export class SqliteBackend implements StorageBackend {
         written: JSON.stringify(rows.map((row) => row.id)),
       });
     }
+  }
+
+  async pauseJob(id: string, allowedStatuses: string[]) {
+    const read = this.prepare('jobLockState');
+    const pause = this.prepare('pauseJob');
+    const run = this.database.transaction(() => {
+      const current = read.get({ id }) as { status: string; locked_by: string | null } | undefined;
+      if (!current) return null;
+      const changed = allowedStatuses.includes(current.status);
+      if (changed) pause.run({ id });
+      return { previousStatus: current.status, lockedBy: current.locked_by, changed };
+    });
+    return run.immediate();
+  }
+
+  async resumeJob(id: string) {
+    const read = this.prepare('jobLockState');
+    const resume = this.prepare('resumeJob');
+    const run = this.database.transaction(() => {
+      const current = read.get({ id }) as { status: string } | undefined;
+      if (!current) return null;
+      const resumed = resume.get({ id }) as { status: string } | undefined;
+      return { previousStatus: current.status, status: resumed?.status ?? null };
+    });
+    return run.immediate();
+  }
+
+  async cancelJob(id: string) {
+    const read = this.prepare('jobLockState');
+    const tree = this.prepare('jobTree');
+    const cancel = this.prepare('cancelJobs');
+    const run = this.database.transaction(() => {
+      const current = read.get({ id }) as { status: string } | undefined;
+      if (!current) return { previousStatus: null, cancelledIds: [] };
+      const ids = (tree.all({ id }) as Array<{ id: string }>).map((row) => row.id);
+      const rows = cancel.all({ ids: JSON.stringify(ids), root: id }) as WrittenRow[];
+      this.applyFanOutEffects(rows);
+      return { previousStatus: current.status, cancelledIds: rows.map((row) => row.id) };
+    });
+    return run.immediate();
+  }
+
+  async lockStates(ids: string[]): Promise<LockStateRow[]> {
+    return this.prepare('lockStates').all({ ids: JSON.stringify(ids) }) as LockStateRow[];
+  }
+
+  async pauseQueue(queue: string): Promise<boolean> {
+    return this.writeAll('pauseQueue', { queue }).length === 1;
+  }
+
+  async resumeQueue(queue: string): Promise<boolean> {
+    return this.writeAll('resumeQueue', { queue }).length === 1;
+  }
+
+  async pausedQueues(): Promise<string[]> {
+    return (this.prepare('pausedQueues').all() as Array<{ queue: string }>).map((row) => row.queue);
+  }
+
+  async pausedJobs(queue: string | null): Promise<JobRow[]> {
+    return this.prepare('pausedJobs').all({ queue }) as JobRow[];
   }
 
   async getJob(id: string): Promise<JobRow | null> {

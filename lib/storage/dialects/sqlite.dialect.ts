@@ -21,6 +21,7 @@ export function createSqliteStatements(tables: TableNames) {
   const jobs = quoteIdentifier(tables.jobs);
   const fanOuts = quoteIdentifier(tables.fanOuts);
   const checkpoints = quoteIdentifier(tables.checkpoints);
+  const pausedQueues = quoteIdentifier(tables.pausedQueues);
   const tallied = { succeeded: 'f.succeeded + t.succeeded', failed: 'f.failed + t.failed' };
 
   return Object.freeze({
@@ -66,6 +67,7 @@ export function createSqliteStatements(tables: TableNames) {
       WHERE seq IN (
         SELECT seq FROM ${jobs}
         WHERE ${RUNNABLE} AND queue IN (SELECT value FROM json_each(@queues)) AND run_at <= ${NOW}
+          AND queue NOT IN (SELECT queue FROM ${pausedQueues})
         ORDER BY priority DESC, run_at, seq
         LIMIT @limit
       )
@@ -239,6 +241,75 @@ export function createSqliteStatements(tables: TableNames) {
       WHERE f.id = p.id AND f.status = 'pending'
         AND (p.present < f.total OR p.succeeded + p.failed > f.succeeded + f.failed)
       RETURNING id, parent_job_id, status`,
+
+    /** Differs from PostgreSQL: the backend reads the status first, in the same immediate transaction. */
+    jobLockState: `SELECT id, status, locked_by FROM ${jobs} WHERE id = @id`,
+
+    /** Pauses a job whose status the backend checked; a running job gets its attempt back. */
+    pauseJob: `
+      UPDATE ${jobs}
+      SET status = 'paused',
+          paused_from = CASE WHEN status = 'running' THEN 'pending' ELSE status END,
+          attempt = CASE WHEN status = 'running' THEN attempt - 1 ELSE attempt END,
+          locked_by = NULL,
+          locked_until = NULL,
+          updated_at = ${NOW}
+      WHERE id = @id`,
+
+    /** Restores the status before the pause; see the PostgreSQL statement for the waiting case. */
+    resumeJob: `
+      UPDATE ${jobs}
+      SET status = CASE
+                     WHEN paused_from = 'waiting' AND NOT EXISTS (
+                       SELECT 1 FROM ${fanOuts} AS f WHERE f.parent_job_id = ${jobs}.id AND f.status = 'pending'
+                     ) THEN 'pending'
+                     ELSE COALESCE(paused_from, 'pending')
+                   END,
+          paused_from = NULL,
+          updated_at = ${NOW}
+      WHERE id = @id AND status = 'paused'
+      RETURNING status`,
+
+    /** The job and every descendant of its fan-outs. */
+    jobTree: `
+      WITH RECURSIVE tree(id) AS (
+        SELECT id FROM ${jobs} WHERE id = @id
+        UNION
+        SELECT c.id FROM ${jobs} AS c JOIN tree AS t ON c.parent_job_id = t.id
+      )
+      SELECT id FROM tree`,
+
+    /** @ids JSON array from jobTree; @root the cancelled job. */
+    cancelJobs: `
+      UPDATE ${jobs}
+      SET status = 'cancelled',
+          completed_at = ${NOW},
+          locked_by = NULL,
+          locked_until = NULL,
+          paused_from = NULL,
+          updated_at = ${NOW},
+          last_error = CASE WHEN id = @root THEN json_quote('Cancelled')
+                            ELSE json_quote('Cancelled with its parent job ' || @root) END
+      WHERE id IN (SELECT value FROM json_each(@ids)) AND status IN ${LIVE_STATUSES}
+      RETURNING id, status, fan_out_id`,
+
+    /** @ids JSON array of job ids. */
+    lockStates: `
+      SELECT id, status, locked_by, attempt FROM ${jobs} WHERE id IN (SELECT value FROM json_each(@ids))`,
+
+    pauseQueue: `
+      INSERT INTO ${pausedQueues} (queue, paused_at) VALUES (@queue, ${NOW})
+      ON CONFLICT (queue) DO NOTHING
+      RETURNING queue`,
+
+    resumeQueue: `DELETE FROM ${pausedQueues} WHERE queue = @queue RETURNING queue`,
+
+    pausedQueues: `SELECT queue FROM ${pausedQueues} ORDER BY queue`,
+
+    pausedJobs: `
+      SELECT * FROM ${jobs}
+      WHERE status = 'paused' AND (@queue IS NULL OR queue = @queue)
+      ORDER BY seq`,
 
     getJob: `SELECT * FROM ${jobs} WHERE id = @id`,
 

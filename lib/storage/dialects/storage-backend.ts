@@ -9,6 +9,13 @@ import type {
 } from '../job-storage.interface.js';
 import type { JobRow } from './row-mapper.js';
 
+export interface LockStateRow {
+  id: string;
+  status: string;
+  locked_by: string | null;
+  attempt: number;
+}
+
 export interface CheckpointRow {
   key: string;
   kind: string;
@@ -86,6 +93,19 @@ export interface StorageBackend {
   findFanOut(parentJobId: string, key: string): Promise<FanOutRow | null>;
   fanOutChildren(fanOutId: string): Promise<FanOutChildRow[]>;
   settleStalledFanOuts(staleAgeMs: number): Promise<number>;
+  /** Returns null when the job does not exist; `changed` is false when its status may not be paused. */
+  pauseJob(id: string, allowedStatuses: string[]): Promise<{ previousStatus: string; lockedBy: string | null; changed: boolean } | null>;
+  /** Returns null when the job does not exist; `status` is null when it was not paused. */
+  resumeJob(id: string): Promise<{ previousStatus: string; status: string | null } | null>;
+  /** `previousStatus` is null when the job does not exist. */
+  cancelJob(id: string): Promise<{ previousStatus: string | null; cancelledIds: string[] }>;
+  lockStates(ids: string[]): Promise<LockStateRow[]>;
+  /** False when the queue was paused already. */
+  pauseQueue(queue: string): Promise<boolean>;
+  /** False when the queue was not paused. */
+  resumeQueue(queue: string): Promise<boolean>;
+  pausedQueues(): Promise<string[]>;
+  pausedJobs(queue: string | null): Promise<JobRow[]>;
   getJob(id: string): Promise<JobRow | null>;
   listJobs(query: JobQuery): Promise<JobRow[]>;
   countByStatus(queue: string | null): Promise<Array<{ status: string; count: number }>>;

@@ -4,14 +4,22 @@ import { resolveTableNames } from '../table-names.js';
 import type { DurableJobsMigration } from './durable-jobs-migration.js';
 import { PostgresCreateJobsMigration } from './postgres/0001-create-jobs.js';
 import { PostgresDurableExecutionMigration } from './postgres/0002-durable-execution.js';
+import { PostgresSchedulesMigration } from './postgres/0003-schedules.js';
+import { PostgresPauseAndCancelMigration } from './postgres/0004-pause-and-cancel.js';
 import { SqliteCreateJobsMigration } from './sqlite/0001-create-jobs.js';
 import { SqliteDurableExecutionMigration } from './sqlite/0002-durable-execution.js';
+import { SqliteSchedulesMigration } from './sqlite/0003-schedules.js';
+import { SqlitePauseAndCancelMigration } from './sqlite/0004-pause-and-cancel.js';
 
 export type { DurableJobsMigration } from './durable-jobs-migration.js';
 export { PostgresCreateJobsMigration } from './postgres/0001-create-jobs.js';
 export { SqliteCreateJobsMigration } from './sqlite/0001-create-jobs.js';
 export { PostgresDurableExecutionMigration } from './postgres/0002-durable-execution.js';
 export { SqliteDurableExecutionMigration } from './sqlite/0002-durable-execution.js';
+export { PostgresSchedulesMigration } from './postgres/0003-schedules.js';
+export { SqliteSchedulesMigration } from './sqlite/0003-schedules.js';
+export { PostgresPauseAndCancelMigration } from './postgres/0004-pause-and-cancel.js';
+export { SqlitePauseAndCancelMigration } from './sqlite/0004-pause-and-cancel.js';
 
 export interface DurableJobsMigrationOptions {
   dialect: StorageDialect;
@@ -37,11 +45,15 @@ export function getDurableJobsMigrations(options: DurableJobsMigrationOptions): 
       return [
         bindPrefix(PostgresCreateJobsMigration, prefix),
         bindPrefix(PostgresDurableExecutionMigration, prefix),
+        bindPrefix(PostgresSchedulesMigration, prefix),
+        bindPrefix(PostgresPauseAndCancelMigration, prefix),
       ];
     case 'sqlite':
       return [
         bindPrefix(SqliteCreateJobsMigration, prefix),
         bindPrefix(SqliteDurableExecutionMigration, prefix),
+        bindPrefix(SqliteSchedulesMigration, prefix),
+        bindPrefix(SqlitePauseAndCancelMigration, prefix),
       ];
   }
   throw new InvalidOptionError('dialect', options.dialect, 'must be "postgres" or "sqlite"');

@@ -1,0 +1,116 @@
+import type { Logger } from '@nestjs/common';
+import type { RateLimitedLogger } from '../common/rate-limited-logger.js';
+import type { JobEventBus } from '../events/job-event-bus.js';
+import { JobLockLost } from '../events/job-events.js';
+import { JobStatus } from '../interfaces/job.interface.js';
+import type { JobStorage } from '../storage/job-storage.interface.js';
+import type { RetryingStorageCalls } from './retrying-storage-calls.js';
+import { abortRun, type AbortReason, type RunningJob } from './running-job.js';
+
+export interface LockKeeperOptions {
+  workerId: string;
+  lockDurationMs: number;
+  heartbeatIntervalMs: number;
+  lockCheckIntervalMs: number;
+}
+
+/**
+ * Keeps a worker's locks: one heartbeat statement renews the leases of all its running jobs,
+ * and a cheaper read between heartbeats finds jobs that were cancelled, paused or taken over
+ * by another worker, so their handlers are aborted within one lock-check interval wherever
+ * the cancel came from.
+ */
+export class LockKeeper {
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private checkTimer: NodeJS.Timeout | undefined;
+  private heartbeatInFlight = false;
+  private checkInFlight = false;
+
+  constructor(
+    private readonly running: ReadonlyMap<string, RunningJob>,
+    private readonly storage: JobStorage,
+    private readonly storageCalls: RetryingStorageCalls,
+    private readonly events: JobEventBus,
+    private readonly options: LockKeeperOptions,
+    private readonly logger: Logger,
+    private readonly errors: RateLimitedLogger,
+  ) {}
+
+  start(): void {
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatIntervalMs);
+    this.heartbeatTimer.unref();
+    if (this.options.lockCheckIntervalMs > 0) {
+      this.checkTimer = setInterval(() => void this.checkLocks(), this.options.lockCheckIntervalMs);
+      this.checkTimer.unref();
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.heartbeatTimer);
+    clearInterval(this.checkTimer);
+  }
+
+  /** Aborts the run of `jobId` on this worker, if it runs here; returns whether it did. */
+  abortIfRunning(jobId: string, reason: AbortReason): boolean {
+    const entry = this.running.get(jobId);
+    if (!entry || entry.finishing) return false;
+    abortRun(entry, reason);
+    return true;
+  }
+
+  private async heartbeat(): Promise<void> {
+    // A heartbeat that is still retrying must not overlap the next one.
+    if (this.running.size === 0 || this.heartbeatInFlight) return;
+    this.heartbeatInFlight = true;
+    const checked = [...this.running.values()].filter((entry) => !entry.finishing);
+    try {
+      // Only jobs still in `running`, so that a job whose outcome could not be written goes stale.
+      const held = new Set(await this.storageCalls.heartbeat(this.options.lockDurationMs, [...this.running.keys()]));
+      this.errors.clear('heartbeat');
+      for (const entry of checked) {
+        if (!held.has(entry.job.id)) this.lost(entry, 'lock-lost');
+      }
+    } catch (error) {
+      this.errors.error(
+        'heartbeat',
+        `Worker ${this.options.workerId} failed to renew its job locks: ${this.storageCalls.describeFailure(error)}`,
+      );
+    } finally {
+      this.heartbeatInFlight = false;
+    }
+  }
+
+  private async checkLocks(): Promise<void> {
+    if (this.running.size === 0 || this.checkInFlight) return;
+    this.checkInFlight = true;
+    const checked = [...this.running.values()].filter((entry) => !entry.finishing);
+    try {
+      const states = new Map((await this.storage.lockStates(checked.map((entry) => entry.job.id))).map((state) => [state.id, state]));
+      this.errors.clear('lock-check');
+      for (const entry of checked) {
+        const state = states.get(entry.job.id);
+        if (state?.status === JobStatus.Running && state.lockedBy === this.options.workerId && state.attempt === entry.job.attempt) continue;
+        const reason: AbortReason =
+          state?.status === JobStatus.Cancelled ? 'cancelled' : state?.status === JobStatus.Paused ? 'job-paused' : 'lock-lost';
+        this.lost(entry, reason);
+      }
+    } catch (error) {
+      this.errors.error('lock-check', `Worker ${this.options.workerId} failed to check its job locks: ${String(error)}`);
+    } finally {
+      this.checkInFlight = false;
+    }
+  }
+
+  private lost(entry: RunningJob, reason: AbortReason): void {
+    if (entry.finishing || entry.controller.signal.aborted || this.running.get(entry.job.id) !== entry) return;
+    const { job } = entry;
+    if (reason === 'lock-lost') {
+      this.logger.warn(`Job ${job.id} (${job.type}): worker ${this.options.workerId} lost its lock; aborting the handler`);
+      abortRun(entry, reason);
+      this.events.emit(new JobLockLost(job, this.options.workerId));
+      return;
+    }
+    this.logger.log(`Job ${job.id} (${job.type}) was ${reason === 'cancelled' ? 'cancelled' : 'paused'}; aborting its handler`);
+    abortRun(entry, reason);
+  }
+}

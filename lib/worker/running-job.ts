@@ -1,0 +1,34 @@
+import type { Job } from '../interfaces/job.interface.js';
+
+/**
+ * Why a run was stopped from outside its handler. `shutdown` and `worker-paused` return the
+ * job to pending; after `lock-lost`, `cancelled` and `job-paused` the database already holds
+ * the job's next state, so the worker writes nothing.
+ */
+export type AbortReason = 'shutdown' | 'worker-paused' | 'lock-lost' | 'cancelled' | 'job-paused';
+
+/** A job a worker is running. */
+export interface RunningJob {
+  job: Job;
+  queue: string;
+  controller: AbortController;
+  abortReason: AbortReason | null;
+  /** Set while the outcome is being written, so a lock check does not mistake it for a lost lock. */
+  finishing: boolean;
+  done: Promise<void>;
+}
+
+const ABORT_MESSAGES: Record<AbortReason, string> = {
+  shutdown: 'the worker is shutting down',
+  'worker-paused': 'the worker was paused aggressively',
+  'lock-lost': 'the job lock was lost',
+  cancelled: 'the job was cancelled',
+  'job-paused': 'the job was paused aggressively',
+};
+
+/** Aborts a run's signal once, recording why. */
+export function abortRun(entry: RunningJob, reason: AbortReason): void {
+  if (entry.controller.signal.aborted) return;
+  entry.abortReason = reason;
+  entry.controller.abort(new Error(ABORT_MESSAGES[reason]));
+}
