@@ -27,6 +27,12 @@ export interface WorkerOptions {
    * were cancelled, paused or taken over, from any process; 0 disables it. Default 500ms.
    */
   lockCheckInterval?: Duration;
+  /**
+   * How long a finished run's outcome waits for others to share its write statement. Longer
+   * windows mean fewer statements under load and later completion; 0 still batches the
+   * outcomes of one event-loop turn. Default 2ms.
+   */
+  completionWindow?: Duration;
   /** How long shutdown waits for running handlers before aborting them and releasing their jobs. Default 30s. */
   shutdownTimeout?: Duration;
   /** How often this worker looks for jobs whose worker was lost; 0 disables it. Default 15s. */

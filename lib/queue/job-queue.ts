@@ -40,6 +40,7 @@ export class JobQueue {
   readonly schedules: ScheduleManager;
   private readonly workers = new Set<Worker>();
   private readonly control: JobControl;
+  private enqueueListener: (() => Promise<void>) | undefined;
 
   constructor(
     @Inject(JOB_STORAGE) readonly storage: JobStorage,
@@ -139,6 +140,24 @@ export class JobQueue {
   defaultQueueNames(): string[] {
     const handlerQueues = this.registry.all().map((handler) => handler.queue ?? DEFAULT_QUEUE);
     return [...new Set([DEFAULT_QUEUE, ...handlerQueues])];
+  }
+
+  /**
+   * @internal Starts waking this process's workers on jobs enqueued by other processes,
+   * once, when the first worker starts. The storage stops it when it closes.
+   */
+  listenForEnqueues(): void {
+    this.enqueueListener ??= this.storage.listenForEnqueues((queues) => {
+      if (queues === null) this.wakeup.notify();
+      else for (const queue of queues) this.wakeup.notify(queue);
+    });
+  }
+
+  /** @internal Stops the listener started by listenForEnqueues(), before the DataSource closes. */
+  async stopListeningForEnqueues(): Promise<void> {
+    const stop = this.enqueueListener;
+    this.enqueueListener = undefined;
+    await stop?.();
   }
 
   /** @internal Workers created so far, including the module's. */

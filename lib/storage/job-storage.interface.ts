@@ -226,6 +226,13 @@ export interface JobStorage {
 
   getPausedQueues(): Promise<string[]>;
 
+  /**
+   * Calls `onQueues` with the queues of jobs enqueued by any process, as they commit, or
+   * with null when some may have been missed. Returns a function that stops listening.
+   * Storages without cross-process notifications (SQLite) return a no-op.
+   */
+  listenForEnqueues(onQueues: (queues: string[] | null) => void): () => Promise<void>;
+
   getJob(id: string): Promise<Job | null>;
   listJobs(filter?: JobFilter): Promise<Job[]>;
   countByStatus(queue?: string): Promise<Record<JobStatus, number>>;

@@ -12,6 +12,10 @@ export interface PoolDemand {
   runningJobs: number;
   /** One kept for enqueue, whose all-or-nothing batches hold a connection for their transaction. */
   enqueue: number;
+  /** One per worker, held while it reads the state of its running jobs between heartbeats. */
+  lockChecks: number;
+  /** One on PostgreSQL, held for good by LISTEN for enqueue notifications. */
+  listener: number;
   total: number;
 }
 
@@ -25,8 +29,16 @@ export interface PoolDemand {
 export function poolDemandOf(workers: Array<{ queues: ReadonlyMap<string, number> }>): PoolDemand {
   const claimLoops = workers.reduce((sum, worker) => sum + worker.queues.size, 0);
   const runningJobs = workers.reduce((sum, worker) => sum + [...worker.queues.values()].reduce((a, b) => a + b, 0), 0);
-  const demand = { claimLoops, heartbeats: workers.length, staleLockRounds: workers.length, runningJobs, enqueue: 1 };
-  return { ...demand, total: claimLoops + 2 * workers.length + runningJobs + 1 };
+  const demand = {
+    claimLoops,
+    heartbeats: workers.length,
+    staleLockRounds: workers.length,
+    runningJobs,
+    enqueue: 1,
+    lockChecks: workers.length,
+    listener: 1,
+  };
+  return { ...demand, total: claimLoops + 3 * workers.length + runningJobs + 2 };
 }
 
 /**
@@ -58,8 +70,9 @@ export function poolCapacityWarning(
   return (
     `The PostgreSQL pool of the job storage allows ${max} connections, but the workers of this process can hold ` +
     `up to ${demand.total} at once: ${demand.claimLoops} for claim loops, ${demand.heartbeats} for heartbeats, ` +
-    `${demand.staleLockRounds} for stale-lock rounds, ${demand.runningJobs} for running jobs' writes and ` +
-    `${demand.enqueue} for enqueue. Calls beyond the pool wait for a free connection, which can delay heartbeats ` +
+    `${demand.staleLockRounds} for stale-lock rounds, ${demand.lockChecks} for lock checks, ` +
+    `${demand.runningJobs} for running jobs' writes, ${demand.enqueue} for enqueue and ${demand.listener} for the ` +
+    `enqueue listener. Calls beyond the pool wait for a free connection, which can delay heartbeats ` +
     `until leases expire. Set the pool to at least ${demand.total} connections (TypeORM poolSize or extra.max, ` +
     `or configurePool(connection, maxOpenConns(${demand.total}))), or lower the worker concurrency.` +
     (shared ? ' The application shares this DataSource, so its own queries need connections on top.' : '')

@@ -16,7 +16,10 @@ import { PauseMode } from '../control/pause-mode.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { JobStatus, type Job } from '../interfaces/job.interface.js';
 import { dialectOfDataSource, dialectOfDriverType, type StorageDialect } from './dialects/dialect.js';
+import type pg from 'pg';
 import { PostgresBackend } from './dialects/postgres.backend.js';
+import { enqueueChannel } from './dialects/postgres.dialect.js';
+import { PostgresEnqueueListener } from './postgres-enqueue-listener.js';
 import { createPostgresStatements } from './dialects/postgres.dialect.js';
 import { compareClaimOrder, mapJobRow } from './dialects/row-mapper.js';
 import { SqliteBackend } from './dialects/sqlite.backend.js';
@@ -82,6 +85,7 @@ export class TypeOrmJobStorage implements JobStorage {
   private readonly ownsDataSource: boolean;
   private readonly readiness: StorageReadiness | null;
   private migration: Promise<void> | null = null;
+  private readonly listenerStops = new Set<() => Promise<void>>();
   private realBackend: StorageBackend | undefined;
   private stopListeningForPoolErrors: (() => void) | undefined;
 
@@ -310,6 +314,26 @@ export class TypeOrmJobStorage implements JobStorage {
     return this.backend.pausedQueues();
   }
 
+  listenForEnqueues(onQueues: (queues: string[] | null) => void): () => Promise<void> {
+    if (this.dialect !== 'postgres') return async () => undefined;
+    let listener: PostgresEnqueueListener | undefined;
+    let stopped = false;
+    // The pool exists once the storage has connected, which may happen in the background.
+    void this.whenReady().then((ready) => {
+      if (!ready || stopped) return;
+      const pool = (this.dataSource.driver as unknown as { master: pg.Pool }).master;
+      listener = new PostgresEnqueueListener(pool, enqueueChannel(this.tables), onQueues);
+      listener.start();
+    });
+    const stop = async () => {
+      stopped = true;
+      this.listenerStops.delete(stop);
+      await listener?.stop();
+    };
+    this.listenerStops.add(stop);
+    return stop;
+  }
+
   async getJob(id: string): Promise<Job | null> {
     const row = await this.backend.getJob(id);
     return row === null ? null : mapJobRow(row);
@@ -339,6 +363,8 @@ export class TypeOrmJobStorage implements JobStorage {
   }
 
   async close(): Promise<void> {
+    // A listening connection is never returned to the pool, which would keep the pool from ending.
+    await Promise.all([...this.listenerStops].map((stop) => stop()));
     await this.readiness?.close();
     this.stopListeningForPoolErrors?.();
     if (this.ownsDataSource && this.dataSource.isInitialized) await this.dataSource.destroy();

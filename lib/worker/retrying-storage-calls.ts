@@ -20,20 +20,29 @@ export class RetryingStorageCalls {
   ) {}
 
   /**
-   * Records one outcome and returns whether it was written, false when the fence rejected it.
-   * An attempt that failed may still have committed, with only the reply lost. The retry then
-   * finds the job no longer running, so the stored job decides whether the first write landed.
+   * Records a batch of outcomes in one statement and returns the lower-cased ids written.
+   * An attempt that failed may still have committed, with only the reply lost. After a
+   * retry, an outcome that seems unwritten is therefore checked against its stored job,
+   * which shows whether the earlier attempt landed.
    */
-  async recordOutcome(outcome: JobOutcome): Promise<boolean> {
+  async recordOutcomes(outcomes: JobOutcome[]): Promise<Set<string>> {
     let retried = false;
-    const written = await this.run('record-outcome', `record the outcome of job ${outcome.id}`, (attempt) => {
+    const action =
+      outcomes.length === 1
+        ? `record the outcome of job ${outcomes[0].id}`
+        : `record the outcomes of jobs ${outcomes.map((outcome) => outcome.id).join(', ')}`;
+    const ids = await this.run('record-outcome', action, (attempt) => {
       retried = attempt > 1;
-      return this.storage.recordOutcomes([outcome]);
+      return this.storage.recordOutcomes(outcomes);
     });
-    if (written.length > 0) return true;
-    if (!retried) return false;
-    const stored = await this.run('confirm-outcome', `read job ${outcome.id}`, () => this.storage.getJob(outcome.id));
-    return outcomeWasWritten(stored, outcome);
+    const written = new Set(ids.map((id) => id.toLowerCase()));
+    if (!retried) return written;
+    for (const outcome of outcomes) {
+      if (written.has(outcome.id.toLowerCase())) continue;
+      const stored = await this.run('confirm-outcome', `read job ${outcome.id}`, () => this.storage.getJob(outcome.id));
+      if (outcomeWasWritten(stored, outcome)) written.add(outcome.id.toLowerCase());
+    }
+    return written;
   }
 
   /** Returns claimed jobs to pending; returns the ids released. */

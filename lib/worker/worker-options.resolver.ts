@@ -13,6 +13,7 @@ export const DEFAULT_POLL_INTERVAL_MS = 1_000;
 export const DEFAULT_LOCK_DURATION_MS = 30_000;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
+export const DEFAULT_COMPLETION_WINDOW_MS = 2;
 /** Short enough that a cancel reaches a running handler in any process within about a second. */
 export const DEFAULT_LOCK_CHECK_INTERVAL_MS = 500;
 /**
@@ -35,6 +36,7 @@ export interface ResolvedWorkerOptions extends ResolvedWorkerRetry {
   heartbeatIntervalMs: number;
   shutdownTimeoutMs: number;
   lockCheckIntervalMs: number;
+  completionWindowMs: number;
   /** 0 disables the stale-lock reaper. */
   staleLockIntervalMs: number;
   staleLockAgeMs: number;
@@ -71,6 +73,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     lockDurationMs,
     heartbeatIntervalMs,
     shutdownTimeoutMs: parseDuration(options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, 'worker shutdownTimeout'),
+    completionWindowMs: parseDuration(options.completionWindow ?? DEFAULT_COMPLETION_WINDOW_MS, 'worker completionWindow'),
     lockCheckIntervalMs: parseDuration(options.lockCheckInterval ?? DEFAULT_LOCK_CHECK_INTERVAL_MS, 'worker lockCheckInterval'),
     staleLockIntervalMs: parseDuration(options.staleLockInterval ?? DEFAULT_STALE_LOCK_INTERVAL_MS, 'worker staleLockInterval'),
     staleLockAgeMs: parseDuration(options.staleLockAge ?? DEFAULT_STALE_LOCK_AGE_MS, 'worker staleLockAge'),

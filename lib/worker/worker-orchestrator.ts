@@ -50,6 +50,9 @@ export class WorkerOrchestrator implements OnApplicationBootstrap, BeforeApplica
   async beforeApplicationShutdown(): Promise<void> {
     await Promise.all(this.queue.allWorkers().map((worker) => worker.stop()));
     await Promise.all(this.runs);
+    // An application's TypeOrmModule may close a shared DataSource before this module's
+    // shutdown hook runs, and its pool waits for the listening connection to come back.
+    await this.queue.stopListeningForEnqueues();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -10,6 +10,7 @@ import type { JobContextRuntime } from '../queue/job-context.js';
 import type { JobOutcome } from '../storage/job-storage.interface.js';
 import { executeJob, failureOutcome } from './job-execution.js';
 import { LockKeeper } from './lock-keeper.js';
+import { OutcomeBuffer } from './outcome-buffer.js';
 import { abortRun, type RunningJob } from './running-job.js';
 import { PauseMode } from '../control/pause-mode.js';
 import { WorkerPauseError } from '../errors/job-control.error.js';
@@ -20,6 +21,9 @@ import { RetryingStorageCalls } from './retrying-storage-calls.js';
 import { startScheduler, type Scheduler } from '../scheduling/scheduler.js';
 import { StaleLockReaper } from './stale-lock-reaper.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions } from './worker-options.resolver.js';
+
+/** Outcomes written per statement; a burst larger than this is split. */
+const OUTCOME_BATCH_LIMIT = 500;
 
 /**
  * Claims jobs from its queues and runs them, up to each queue's concurrency. Each queue has
@@ -38,6 +42,7 @@ export class Worker implements JobContextRuntime {
   private readonly dispatching = new Set<Promise<void>>();
   private resumed = deferred();
   private readonly storageCalls: RetryingStorageCalls;
+  private readonly outcomes: OutcomeBuffer;
   private reaper: StaleLockReaper | undefined;
   private scheduler: Scheduler | undefined;
   private loops: Promise<void>[] = [];
@@ -52,6 +57,11 @@ export class Worker implements JobContextRuntime {
     this.logger = new Logger(`DurableJobsWorker`);
     this.errors = new RateLimitedLogger(this.logger);
     this.storageCalls = new RetryingStorageCalls(queue.storage, this.options.storageRetry, this.options.id, this.errors);
+    this.outcomes = new OutcomeBuffer(
+      (batch) => this.storageCalls.recordOutcomes(batch),
+      this.options.completionWindowMs,
+      OUTCOME_BATCH_LIMIT,
+    );
   }
 
   get id(): string {
@@ -79,6 +89,7 @@ export class Worker implements JobContextRuntime {
     const queueList = [...this.options.queues.entries()].map(([name, size]) => `${name}(${size})`).join(', ');
     this.logger.log(`Worker ${this.id} started on queues ${queueList}`);
 
+    this.queue.listenForEnqueues();
     this.loops = [...this.options.queues.entries()].map(([queue, concurrency]) => this.claimLoop(queue, concurrency));
     this.lockKeeper = new LockKeeper(
       this.running,
@@ -253,6 +264,7 @@ export class Worker implements JobContextRuntime {
         continue;
       }
       let claimed: Job[];
+      const wakeupVersion = this.queue.wakeup.version;
       // Tracked until its jobs are launched or given back, so that waitForPause() sees it.
       const dispatched = deferred();
       this.dispatching.add(dispatched.promise);
@@ -287,7 +299,7 @@ export class Worker implements JobContextRuntime {
       }
       for (const job of claimed) this.launch(job, queue);
       this.settleDispatch(dispatched);
-      if (claimed.length < free) await this.queue.wakeup.wait(watched, this.options.pollIntervalMs, stopSignal);
+      if (claimed.length < free) await this.queue.wakeup.wait(watched, this.options.pollIntervalMs, stopSignal, wakeupVersion);
     }
   }
 
@@ -374,7 +386,7 @@ export class Worker implements JobContextRuntime {
   /** Writes one outcome; returns false when the fence rejected it because the lock was lost. */
   private async write(outcome: JobOutcome, job: Job): Promise<boolean> {
     try {
-      if (!(await this.storageCalls.recordOutcome(outcome))) {
+      if (!(await this.outcomes.record(outcome))) {
         this.logger.warn(
           `Job ${outcome.id}: result of attempt ${outcome.attempt} discarded because worker ${this.id} no longer holds its lock`,
         );

@@ -18,10 +18,10 @@ describe.each(testDialects())('pool size warning on %s', (dialect) => {
         return;
       }
       // pg-pool's default of 10 connections, against 1 claim loop, 1 heartbeat, 1 stale-lock
-      // round, 8 running jobs and 1 for enqueue.
+      // round, 1 lock check, 8 running jobs, 1 for enqueue and 1 for the enqueue listener.
       expect(warnings).toHaveLength(1);
-      expect(TOO_SMALL.exec(warnings[0].message)?.slice(1)).toEqual(['10', '12']);
-      expect(warnings[0].message).toContain('maxOpenConns(12)');
+      expect(TOO_SMALL.exec(warnings[0].message)?.slice(1)).toEqual(['10', '14']);
+      expect(warnings[0].message).toContain('maxOpenConns(14)');
     } finally {
       await harness.close();
     }
@@ -32,7 +32,7 @@ describe.each(testDialects())('pool size warning on %s', (dialect) => {
     const logger = new CapturedLogger();
     const connection =
       dialect === 'postgres'
-        ? configurePool(database.connection as PostgresConnectionOptions, maxOpenConns(12))
+        ? configurePool(database.connection as PostgresConnectionOptions, maxOpenConns(14))
         : database.connection;
     const harness = await createTestApp(dialect, { logger, database, options: { workers: WORKERS, connection } });
     try {

@@ -113,7 +113,12 @@ describePostgres('PostgreSQL outage', () => {
 
       expect(completedAtStop).toBeLessThan(JOB_COUNT);
       expect(isRetryableStorageError(duringOutage, 'postgres')).toBe(true);
-      expect(logger.matching('error', /failed to claim from queue "outage"/).length).toBeGreaterThan(0);
+      // Which call meets the outage first depends on timing: a claim, or an outcome write being retried.
+      const outageLogs = [
+        ...logger.matching('error', /failed to claim from queue "outage"/),
+        ...logger.matching('warn', /failed to record the outcome/),
+      ];
+      expect(outageLogs.length).toBeGreaterThan(0);
       for (const id of ids) {
         expect({ id, runs: jobs.runs.get(id) }).toEqual({ id, runs: 1 });
         expect({ id, completions: events.of(JobCompleted, id).length }).toEqual({ id, completions: 1 });

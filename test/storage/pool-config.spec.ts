@@ -123,7 +123,9 @@ describe('pool capacity', () => {
       staleLockRounds: 2,
       runningJobs: 13,
       enqueue: 1,
-      total: 21,
+      lockChecks: 2,
+      listener: 1,
+      total: 24,
     });
   });
 
@@ -141,9 +143,9 @@ describe('pool capacity', () => {
     const warning = poolCapacityWarning({ type: 'postgres', poolSize: 5 }, [worker({ a: 8 })], false);
 
     expect(warning).toContain('allows 5 connections');
-    expect(warning).toContain('up to 12 at once');
+    expect(warning).toContain('up to 14 at once');
     expect(warning).toContain('8 for running jobs');
-    expect(warning).toContain('maxOpenConns(12)');
+    expect(warning).toContain('maxOpenConns(14)');
     expect(warning).not.toContain('shares this DataSource');
   });
 
@@ -152,7 +154,7 @@ describe('pool capacity', () => {
   });
 
   it('stays silent for a pool that is large enough or absent', () => {
-    expect(poolCapacityWarning({ type: 'postgres', poolSize: 12 }, [worker({ a: 8 })], false)).toBeNull();
+    expect(poolCapacityWarning({ type: 'postgres', poolSize: 14 }, [worker({ a: 8 })], false)).toBeNull();
     expect(poolCapacityWarning({ type: 'better-sqlite3', database: ':memory:' }, [worker({ a: 8 })], false)).toBeNull();
     expect(poolCapacityWarning({ type: 'postgres', poolSize: 1 }, [], false)).toBeNull();
   });

@@ -16,6 +16,15 @@ function milliseconds(expression: string): string {
 
 export type PostgresStatements = ReturnType<typeof createPostgresStatements>;
 
+/** The NOTIFY channel that announces enqueued jobs: the jobs table's name. */
+export function enqueueChannel(tables: TableNames): string {
+  return tables.jobs;
+}
+
+function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
 /**
  * CTEs that follow a CTE named `written` (columns id, status, fan_out_id) of jobs that just
  * changed status. Finished sub-jobs are tallied into their fan-outs, a fan-out that is now
@@ -74,11 +83,14 @@ export function createPostgresStatements(tables: TableNames) {
 
   return Object.freeze({
     /**
-     * Inserts a batch with a fixed number of array parameters, however many rows it has.
+     * Inserts a batch with a fixed number of array parameters, however many rows it has, and
+     * sends one NOTIFY for the whole statement naming the queues it filled. PostgreSQL
+     * delivers the notification at commit, so a listener never wakes for an uncommitted job.
      * Differs from SQLite, which takes one JSON array. WITH ORDINALITY and ORDER BY keep the
      * input order, so `seq` follows it and the first of two jobs with one key wins.
      */
     insertJobs: `
+      WITH inserted AS (
       INSERT INTO ${jobs} (id, type, queue, args, priority, status, attempt, max_retries,
                            unique_key, backoff, run_at, created_at, updated_at,
                            parent_job_id, fan_out_id, fan_out_index)
@@ -93,7 +105,14 @@ export function createPostgresStatements(tables: TableNames) {
                                 parent_job_id, fan_out_id, fan_out_index, position)
       ORDER BY i.position
       ON CONFLICT (unique_key) WHERE ${LIVE_UNIQUE_KEY} DO NOTHING
-      RETURNING id`,
+      RETURNING id, queue
+      ),
+      notified AS (
+        SELECT pg_notify(${quoteLiteral(enqueueChannel(tables))}, string_agg(DISTINCT queue, ',')) AS sent
+        FROM inserted
+        HAVING count(*) > 0
+      )
+      SELECT inserted.id, notified.sent FROM inserted LEFT JOIN notified ON true`,
 
     /** $1: unique keys. Returns the live job holding each key. */
     findLiveHolders: `

@@ -1,0 +1,83 @@
+// Enqueue-to-start latency on an idle worker with the library's default poll interval, one
+// job at a time. Same process: performance.now() before enqueue() to performance.now() at
+// the handler's first line. Other process: the enqueuing process puts
+// performance.timeOrigin + performance.now() into the job's args, and the worker process
+// subtracts it from its own performance.timeOrigin + performance.now(); both read the
+// same machine clock.
+import { openQueue, sleep, summarizeLatencies } from './common.mjs';
+import { forkWorkers } from './processes.mjs';
+
+const WARM_UP_SAMPLES = 5;
+/** The library's default pollInterval; a worker in another process may wait this long. */
+const DEFAULT_POLL_INTERVAL_MS = 1_000;
+const SAMPLE_TIMEOUT_MS = 10_000;
+const SETTLE_MS = 500;
+
+export async function measureLatencyInProcess(target, { samples }) {
+  const { storage, queue } = await openQueue(target);
+  let onStart = () => undefined;
+  queue.register('probe', () => onStart(performance.now()));
+  const worker = queue.newWorker({ queues: ['default'] });
+  const running = worker.start();
+  try {
+    // Lets the worker finish its first claim, so every sample finds it idle.
+    await sleep(SETTLE_MS);
+    const latencies = [];
+    for (let index = 0; index < WARM_UP_SAMPLES + samples; index += 1) {
+      await sleep(5 + Math.random() * 20);
+      const started = new Promise((resolve) => (onStart = resolve));
+      const enqueuedAt = performance.now();
+      await queue.enqueue('probe', {});
+      const latency = (await withTimeout(started, 'in-process probe job')) - enqueuedAt;
+      if (index >= WARM_UP_SAMPLES) latencies.push(latency);
+    }
+    return summarizeLatencies(latencies);
+  } finally {
+    await worker.stop();
+    await running;
+    await storage.close();
+  }
+}
+
+export async function measureLatencyAcrossProcesses(target, { samples }) {
+  const { storage, queue } = await openQueue(target);
+  // Registered only so that enqueue() validates the type here; the other process runs it.
+  queue.register('probe', () => {
+    throw new Error('probe jobs run in the worker process');
+  });
+  const [worker] = await forkWorkers(1, { connection: target.connection, concurrency: 10, handler: 'probe' });
+  let onProbe = () => undefined;
+  worker.on('probe', (message) => onProbe(message.latencyMs));
+  try {
+    const started = worker.next('started');
+    worker.send({ type: 'start' });
+    await started;
+    await sleep(SETTLE_MS);
+    const latencies = [];
+    for (let index = 0; index < WARM_UP_SAMPLES + samples; index += 1) {
+      // A random gap spreads the enqueues over the worker's poll cycle. A fixed gap would put
+      // every enqueue at the same point of the cycle and measure that point only.
+      await sleep(20 + Math.random() * DEFAULT_POLL_INTERVAL_MS);
+      const probed = new Promise((resolve) => (onProbe = resolve));
+      await queue.enqueue('probe', { sentAt: performance.timeOrigin + performance.now() });
+      const latency = await withTimeout(probed, 'probe job in the worker process');
+      if (index >= WARM_UP_SAMPLES) latencies.push(latency);
+    }
+    return { ...summarizeLatencies(latencies), pollIntervalMs: DEFAULT_POLL_INTERVAL_MS };
+  } finally {
+    await worker.stop().catch(() => worker.kill());
+    await storage.close();
+  }
+}
+
+async function withTimeout(promise, what) {
+  let timer;
+  const expired = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`The ${what} did not start within ${SAMPLE_TIMEOUT_MS} ms`)), SAMPLE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
