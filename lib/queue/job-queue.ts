@@ -44,7 +44,7 @@ export class JobQueue {
 
   constructor(
     @Inject(JOB_STORAGE) readonly storage: JobStorage,
-    @Inject(MODULE_OPTIONS_TOKEN) private readonly options: DurableJobsModuleOptions,
+    @Inject(MODULE_OPTIONS_TOKEN) options: DurableJobsModuleOptions,
   ) {
     const backoff = options.backoff ? resolveBackoff(options.backoff, 'module backoff') : DEFAULT_BACKOFF;
     this.registry = new HandlerRegistry(backoff);

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { Logger } from '@nestjs/common';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { parseDuration, type Duration } from '../common/duration.js';
 import { resolveRetryConfig, type RetryConfig } from '../common/retry-config.js';
@@ -8,6 +9,8 @@ import { dialectOfDriverType } from './dialects/dialect.js';
 import { StorageConnector, type StorageConnectorOptions } from './storage-connector.js';
 import { resolveTableNames } from './table-names.js';
 import { TypeOrmJobStorage } from './typeorm-job-storage.js';
+
+const logger = new Logger('DurableJobsStorage');
 
 export type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
 export type BetterSqlite3ConnectionOptions = Extract<DataSourceOptions, { type: 'better-sqlite3' }>;
@@ -149,14 +152,17 @@ function prepareDataSource(options: JobStorageOptions): { dataSource: DataSource
   let connection: DataSourceOptions;
   if (options.connection) {
     const dialect = dialectOfDriverType('connection.type', options.connection.type);
+    if (dialect === 'postgres') assertPostgresTarget(options.connection as PostgresConnectionOptions);
     connection =
       dialect === 'sqlite'
         ? withSharedFileSettings(options.connection as BetterSqlite3ConnectionOptions)
         : options.connection;
+    logger.log(`Storing jobs in ${describeConnection(connection)}`);
   } else {
     const database = options.sqlitePath ?? DEFAULT_SQLITE_PATH;
     if (database !== ':memory:') mkdirSync(dirname(database), { recursive: true });
     connection = withSharedFileSettings({ type: 'better-sqlite3', database });
+    logger.log(`Storing jobs in the SQLite file ${database === ':memory:' ? database : resolve(database)}`);
   }
 
   return { dataSource: new DataSource(connection), owned: true };
@@ -180,4 +186,38 @@ function withSharedFileSettings(connection: BetterSqlite3ConnectionOptions): Bet
       if (callerPrepare) await callerPrepare(database);
     },
   };
+}
+
+/**
+ * Rejects PostgreSQL options that name no server, typically `url: process.env.DATABASE_URL`
+ * with the variable unset: pg would otherwise connect to its defaults, a database nobody chose.
+ */
+function assertPostgresTarget(connection: PostgresConnectionOptions): void {
+  const named = connection as { url?: unknown; host?: unknown; database?: unknown };
+  const hasUrl = typeof named.url === 'string' && named.url.trim() !== '';
+  if ('url' in named && !hasUrl) {
+    throw new InvalidOptionError(
+      'connection.url',
+      named.url,
+      'is missing or empty; set it to a postgres:// URL (for example from DATABASE_URL) or give host and database instead',
+    );
+  }
+  if (!hasUrl && named.host === undefined && named.database === undefined) {
+    throw new InvalidOptionError('connection', 'postgres', 'names no server; give url, or host and database');
+  }
+}
+
+/** Names where jobs are stored, without credentials, for the start-up log line. */
+function describeConnection(connection: DataSourceOptions): string {
+  if (connection.type === 'better-sqlite3') return `the SQLite file ${resolve(String(connection.database))}`;
+  const postgres = connection as { url?: string; host?: string; port?: number; database?: string };
+  if (postgres.url) {
+    try {
+      const url = new URL(postgres.url);
+      return `PostgreSQL at ${url.host}${url.pathname}`;
+    } catch {
+      return 'PostgreSQL (the connection URL could not be parsed for this message)';
+    }
+  }
+  return `PostgreSQL at ${postgres.host ?? 'localhost'}:${postgres.port ?? 5432}/${postgres.database ?? ''}`;
 }

@@ -72,6 +72,14 @@ describe('createJobStorage', () => {
     expect(existsSync(sqlitePath)).toBe(false);
   });
 
+  it.each([
+    [{ type: 'postgres', url: undefined }, /Invalid connection.url undefined: is missing or empty; set it to a postgres:\/\/ URL/],
+    [{ type: 'postgres', url: '' }, /Invalid connection.url "": is missing or empty/],
+    [{ type: 'postgres' }, /Invalid connection "postgres": names no server; give url, or host and database/],
+  ])('rejects a PostgreSQL connection without a server: %j', async (connection, message) => {
+    await expect(createJobStorage({ connection: connection as never })).rejects.toThrow(message);
+  });
+
   it('creates the SQLite parent directory', async () => {
     const sqlitePath = join(directory, 'nested', 'deeper', 'jobs.sqlite');
 
