@@ -10,7 +10,7 @@ import type { Worker } from '../worker/worker.js';
 import { PauseMode } from './pause-mode.js';
 
 export interface PauseJobOptions {
-  /** Graceful (default) holds a pending, retrying or waiting job; aggressive also stops a running one. */
+  /** Graceful (default) keeps a pending, retrying or waiting job from running. Aggressive also stops a running one. */
   mode?: PauseMode;
 }
 
