@@ -31,7 +31,7 @@ const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
 /** Upper bound of a drain that another process runs, after which the run records an error. */
 const PROCESS_DRAIN_TIMEOUT_MS = 300_000;
 
-/** The benchmarks of each group, in the order they run; each gets a fresh database. */
+/** Lists the benchmarks of each group in the order they run. Each gets a fresh database. */
 function benchmarksOf(sizes) {
   return {
     enqueue: [
@@ -121,7 +121,7 @@ async function describeEnvironment(server) {
   await client.connect();
   try {
     const settings = {};
-    for (const name of ['server_version', 'fsync', 'synchronous_commit', 'shared_buffers', 'max_connections']) {
+    for (const name of ['server_version', 'fsync', 'synchronous_commit', 'shared_buffers', 'work_mem', 'max_connections', 'autovacuum']) {
       settings[name] = (await client.query(`SHOW ${name}`)).rows[0][name];
     }
     const url = new URL(server.url);

@@ -1,7 +1,7 @@
 // The raw SQL ceiling: pgbench runs the claim-and-complete statements of bench/sql-ceiling on
 // a minimal table in a database of its own, with no library in the way. Claiming and
-// completing one row per transaction is the unbatched ceiling; twenty rows per round is the
-// batched one, against which the suite states every PostgreSQL figure as a ratio.
+// completing one row per transaction gives the unbatched ceiling. Twenty rows per round
+// gives the batched ceiling, and the suite states every PostgreSQL figure as a ratio to it.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +39,7 @@ export async function measureCeiling(databases, { seconds, rows }) {
 
 /**
  * Splits a SQL file into statements, one per query, because PostgreSQL runs a
- * multi-statement query as one transaction and VACUUM refuses to run inside one.
+ * multi-statement query as one transaction and VACUUM cannot run inside one.
  */
 function statementsOf(sql) {
   return sql
@@ -68,7 +68,7 @@ function runPgbench(url, run, seconds) {
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
-    child.once('error', (error) => reject(new Error(`Could not start pgbench (${error.message}); install the PostgreSQL client tools or skip the ceiling with --only`)));
+    child.once('error', (error) => reject(new Error(`Failed to start pgbench (${error.message}); install the PostgreSQL client tools or leave out the ceiling with --only`)));
     child.once('close', (code) => {
       const match = /tps = ([\d.]+) \(without initial connection time\)/.exec(output);
       if (code !== 0 || !match) reject(new Error(`pgbench ${run.script} failed with exit code ${code}:\n${output}`));

@@ -22,7 +22,7 @@ export class BenchDatabases {
   async open(dialect, label) {
     if (dialect === 'postgres') return this.openPostgres(label);
     if (dialect === 'sqlite') return openSqlite(label);
-    throw new Error(`Unknown dialect ${JSON.stringify(dialect)}; expected sqlite or postgres`);
+    throw new Error(`Invalid dialect ${JSON.stringify(dialect)}; expected sqlite or postgres`);
   }
 
   async openPostgres(label) {

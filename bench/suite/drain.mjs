@@ -1,6 +1,6 @@
 // Drain throughput of no-op jobs enqueued beforehand: one process at a given concurrency,
-// and several worker processes told to start at the same moment. Rates come from the
-// database clock, first claim to last completion (see completedWindow).
+// and several worker processes that all start on one message from the parent. Rates come
+// from the database clock, first claim to last completion (see completedWindow).
 import { completedWindow, countCompleted } from './databases.mjs';
 import { completionOf, enqueueBatches, openQueue, perSecond, sleep } from './common.mjs';
 import { forkWorkers } from './processes.mjs';

@@ -1,9 +1,9 @@
 // Enqueue-to-start latency on an idle worker with the library's default poll interval, one
 // job at a time. Same process: performance.now() before enqueue() to performance.now() at
 // the handler's first line. Other process: the enqueuing process puts
-// performance.timeOrigin + performance.now() into the job's args, and the worker process
-// subtracts it from its own performance.timeOrigin + performance.now(); both read the
-// same machine clock.
+// performance.timeOrigin + performance.now() into the job's args just before enqueue().
+// The worker process subtracts it from its own performance.timeOrigin + performance.now(),
+// and both processes read the same machine clock.
 import { openQueue, sleep, summarizeLatencies } from './common.mjs';
 import { forkWorkers } from './processes.mjs';
 

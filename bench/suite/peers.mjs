@@ -9,7 +9,7 @@ import { progress } from './common.mjs';
 
 const PEER_TIMEOUT_MS = 300_000;
 
-/** The peer runs, in the order they are printed. */
+/** Lists the peer runs in the order they run and are printed. */
 function peerRuns(jobs) {
   return [
     { key: 'graphile-default', peer: 'graphile-worker', setting: 'default, concurrency 10', script: 'graphile.mjs', mode: 'throughput', env: { N: jobs, CONCURRENCY: 10 } },

@@ -75,6 +75,11 @@ function formatTable(rows, rightAligned) {
   return [line(rows[0]), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
+function verdict(met) {
+  if (met === null) return 'not measured';
+  return met ? 'yes' : 'no';
+}
+
 /** Returns the jobs/s of the batched raw SQL ceiling, or null when it was not measured. */
 export function batchedCeiling(results) {
   return results.ceiling?.claim20?.jobsPerSecond ?? null;
@@ -115,7 +120,7 @@ export function formatResults(results, sizes) {
 
   const targetRows = [['target', 'measured', 'met']];
   for (const target of evaluateTargets(results)) {
-    targetRows.push([target.target, target.measured, target.met === null ? 'not measured' : target.met ? 'yes' : 'no']);
+    targetRows.push([target.target, target.measured, verdict(target.met)]);
   }
   sections.push(formatTable(targetRows, []));
   return sections.join('\n\n');

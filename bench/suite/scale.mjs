@@ -29,7 +29,8 @@ export async function measureBacklogDrain(target, { backlog, drained, concurrenc
               generate_series(1, $1::int) AS g`,
         [backlog],
       );
-      // Gives the planner the statistics that autovacuum would gather soon after such an insert.
+      // Gives the planner statistics on the new rows, as autovacuum would soon after the insert
+      // on a server where it runs.
       await target.query(`ANALYZE ${JOBS_TABLE}`);
     } else {
       await enqueueBatches(queue, 'noop', backlog, SQLITE_FILL_BATCH);

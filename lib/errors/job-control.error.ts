@@ -36,7 +36,7 @@ export class JobNotCancellableError extends DurableJobsError {
     readonly jobId: string,
     readonly status: JobStatus,
   ) {
-    super(`Job ${jobId} cannot be cancelled because it already ended ${status}`);
+    super(`Job ${jobId} cannot be cancelled because it already ended with status ${status}`);
   }
 }
 
