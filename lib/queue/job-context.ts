@@ -3,7 +3,7 @@ import type { FanOutResult } from '../durable/fan-out-result.js';
 import type { FanOutOption, SubJob } from '../durable/fan-out.options.js';
 import type { Job } from '../interfaces/job.interface.js';
 
-/** What a JobContext needs from the queue that runs it. */
+/** The part of a worker that a JobContext uses. */
 export interface JobContextRuntime {
   readonly workerId: string;
   emitCustomEvent(jobId: string, kind: string, data: Record<string, unknown>): void;

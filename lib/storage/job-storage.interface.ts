@@ -36,7 +36,7 @@ export interface ClaimToken {
   attempt: number;
 }
 
-/** What a worker records when a run ends. */
+/** The outcome a worker records when a run ends. */
 export type JobOutcome = ClaimToken &
   (
     | { kind: 'completed'; resultJson: string }

@@ -15,10 +15,10 @@ export interface LockKeeperOptions {
 }
 
 /**
- * Keeps a worker's locks: one heartbeat statement renews the leases of all its running jobs,
- * and a cheaper read between heartbeats finds jobs that were cancelled, paused or taken over
- * by another worker, so their handlers are aborted within one lock-check interval wherever
- * the cancel came from.
+ * Keeps a worker's locks. One heartbeat statement renews the leases of all its running jobs.
+ * Between heartbeats a cheaper read finds jobs that were cancelled, paused or taken over by
+ * another worker, so their handlers stop within one lock-check interval, whichever process
+ * made the change.
  */
 export class LockKeeper {
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -90,9 +90,7 @@ export class LockKeeper {
       for (const entry of checked) {
         const state = states.get(entry.job.id);
         if (state?.status === JobStatus.Running && state.lockedBy === this.options.workerId && state.attempt === entry.job.attempt) continue;
-        const reason: AbortReason =
-          state?.status === JobStatus.Cancelled ? 'cancelled' : state?.status === JobStatus.Paused ? 'job-paused' : 'lock-lost';
-        this.lost(entry, reason);
+        this.lost(entry, abortReasonFor(state?.status));
       }
     } catch (error) {
       this.errors.error('lock-check', `Worker ${this.options.workerId} failed to check its job locks: ${String(error)}`);
@@ -113,4 +111,11 @@ export class LockKeeper {
     this.logger.log(`Job ${job.id} (${job.type}) was ${reason === 'cancelled' ? 'cancelled' : 'paused'}; aborting its handler`);
     abortRun(entry, reason);
   }
+}
+
+/** Maps the stored status of a job this worker no longer holds to the reason its run stops. */
+function abortReasonFor(status: JobStatus | undefined): AbortReason {
+  if (status === JobStatus.Cancelled) return 'cancelled';
+  if (status === JobStatus.Paused) return 'job-paused';
+  return 'lock-lost';
 }

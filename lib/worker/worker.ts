@@ -175,7 +175,7 @@ export class Worker implements JobContextRuntime {
     return this.paused !== null;
   }
 
-  /** The current pause mode, or null while the worker runs. */
+  /** Returns the current pause mode, or null while the worker runs. */
   pauseMode(): PauseMode | null {
     return this.paused;
   }
@@ -269,7 +269,7 @@ export class Worker implements JobContextRuntime {
       }
       let claimed: Job[];
       const wakeupVersion = this.queue.wakeup.version;
-      // Tracked until its jobs are launched or given back, so that waitForPause() sees it.
+      // Tracked until its jobs are launched or given back, so that waitForPause() waits for it.
       const dispatched = deferred();
       this.dispatching.add(dispatched.promise);
       try {

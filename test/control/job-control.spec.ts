@@ -142,7 +142,7 @@ describe.each(testDialects())('pause, resume and cancel on %s', (dialect) => {
     expect((await events.waitFor(JobCompleted, id)).result).toBe(2);
   });
 
-  it('stops a running job with an aggressive pause and runs it again on resume', async () => {
+  it('aggressive pause stops then reruns job', async () => {
     const id = await harness.queue.enqueue('blocking', {}, { queue: 'side' });
     await waitAtGate(events, id, 1);
     await expect(harness.queue.pauseJob(id)).rejects.toBeInstanceOf(JobNotPausableError);

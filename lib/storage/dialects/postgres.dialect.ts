@@ -16,7 +16,7 @@ function milliseconds(expression: string): string {
 
 export type PostgresStatements = ReturnType<typeof createPostgresStatements>;
 
-/** The NOTIFY channel that announces enqueued jobs: the jobs table's name. */
+/** Returns the NOTIFY channel that announces enqueued jobs, which is the jobs table's name. */
 export function enqueueChannel(tables: TableNames): string {
   return tables.jobs;
 }
