@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { providePostgres } from './support/postgres-server.mjs';
 import { measureCeiling } from './suite/ceiling.mjs';
-import { progress, round } from './suite/common.mjs';
+import { WAIT_TIMEOUT_MS, progress, round } from './suite/common.mjs';
 import { BenchDatabases } from './suite/databases.mjs';
 import { measureDrain, measureMultiProcessDrain } from './suite/drain.mjs';
 import { measureFanOut, measureWorkflows } from './suite/durable.mjs';
@@ -28,8 +28,6 @@ import { measureBacklogDrain, measureDrainRss } from './suite/scale.mjs';
 import { readSettings } from './suite/settings.mjs';
 
 const REPOSITORY = fileURLToPath(new URL('..', import.meta.url));
-/** Upper bound of a drain that another process runs, after which the run records an error. */
-const PROCESS_DRAIN_TIMEOUT_MS = 300_000;
 
 /** Lists the benchmarks of each group in the order they run. Each gets a fresh database. */
 function benchmarksOf(sizes) {
@@ -48,7 +46,7 @@ function benchmarksOf(sizes) {
             jobs: sizes.drainJobs,
             processes: sizes.processes,
             concurrency: sizes.processConcurrency,
-            timeoutMs: PROCESS_DRAIN_TIMEOUT_MS,
+            timeoutMs: WAIT_TIMEOUT_MS,
           }),
       },
     ],
@@ -76,7 +74,7 @@ function benchmarksOf(sizes) {
       },
       {
         key: 'rss',
-        run: (target) => measureDrainRss(target, { jobs: sizes.rssJobs, concurrency: sizes.concurrency, timeoutMs: PROCESS_DRAIN_TIMEOUT_MS }),
+        run: (target) => measureDrainRss(target, { jobs: sizes.rssJobs, concurrency: sizes.concurrency, timeoutMs: WAIT_TIMEOUT_MS }),
       },
     ],
   };

@@ -19,11 +19,18 @@ export async function enqueueBatches(queue, type, count, batch) {
   }
 }
 
-/** Resolves with performance.now() once `count` jobs of `type` completed in this process. */
+/** Upper bound of any single wait of the suite, so that a stuck run ends with an error. */
+export const WAIT_TIMEOUT_MS = 300_000;
+
+/**
+ * Resolves with performance.now() once `count` jobs of `type` completed in this process, or
+ * rejects after WAIT_TIMEOUT_MS.
+ */
 export function completionOf(queue, type, count) {
-  return new Promise((resolve) => {
+  let dispose = () => undefined;
+  const completion = new Promise((resolve) => {
     let completed = 0;
-    const dispose = queue.onJobComplete((job) => {
+    dispose = queue.onJobComplete((job) => {
       if (job.type !== type) return;
       completed += 1;
       if (completed === count) {
@@ -32,6 +39,20 @@ export function completionOf(queue, type, count) {
       }
     });
   });
+  return withTimeout(completion, WAIT_TIMEOUT_MS, `completion of ${count} ${type} jobs`).finally(dispose);
+}
+
+/** Settles like `promise`, or rejects once `timeoutMs` passed without it settling. */
+export async function withTimeout(promise, timeoutMs, description) {
+  let timer;
+  const expired = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Timed out after ${timeoutMs} ms waiting for the ${description}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Returns the value below which `fraction` of the sorted samples lie (nearest rank). */

@@ -16,9 +16,12 @@ export async function measureDrain(target, { jobs, concurrency }) {
     const worker = queue.newWorker({ concurrency, queues: ['default'] });
     const done = completionOf(queue, 'noop', jobs);
     const running = worker.start();
-    await done;
-    await worker.stop();
-    await running;
+    try {
+      await done;
+    } finally {
+      await worker.stop();
+      await running;
+    }
     return { jobs, concurrency, ...(await drainRate(target, jobs)) };
   } finally {
     await storage.close();

@@ -1,7 +1,7 @@
 // Durable execution: workflows of five ctx.call() steps, each step a checkpoint write, and
 // one parent that fans out to many sub-jobs.
 import { completedWindow } from './databases.mjs';
-import { completionOf, enqueueBatches, openQueue, perSecond, round } from './common.mjs';
+import { WAIT_TIMEOUT_MS, completionOf, enqueueBatches, openQueue, perSecond, round, withTimeout } from './common.mjs';
 import { JobCompleted, fanOut, ofKind, sub, values } from './library.mjs';
 
 export const WORKFLOW_STEPS = 5;
@@ -19,9 +19,12 @@ export async function measureWorkflows(target, { workflows, concurrency }) {
     const worker = queue.newWorker({ concurrency, queues: ['default'] });
     const done = completionOf(queue, 'workflow', workflows);
     const running = worker.start();
-    await done;
-    await worker.stop();
-    await running;
+    try {
+      await done;
+    } finally {
+      await worker.stop();
+      await running;
+    }
     const { completed, windowMs } = await completedWindow(target);
     return {
       workflows: completed,
@@ -51,21 +54,25 @@ export async function measureFanOut(connection, { children, concurrency }) {
 
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
-  const started = performance.now();
-  const done = new Promise((resolve) => {
-    const subscription = queue.events$.pipe(ofKind(JobCompleted)).subscribe((event) => {
-      if (event.job.type === 'fan-out') {
-        subscription.unsubscribe();
-        resolve(event.result);
-      }
+  let subscription;
+  let count;
+  let seconds;
+  try {
+    const started = performance.now();
+    const done = new Promise((resolve) => {
+      subscription = queue.events$.pipe(ofKind(JobCompleted)).subscribe((event) => {
+        if (event.job.type === 'fan-out') resolve(event.result);
+      });
     });
-  });
-  await queue.enqueue('fan-out', {});
-  const count = await done;
-  const seconds = (performance.now() - started) / 1000;
-  clearInterval(sampler);
-  await worker.stop();
-  await running;
-  await storage.close();
+    await queue.enqueue('fan-out', {});
+    count = await withTimeout(done, WAIT_TIMEOUT_MS, `completion of the fan-out parent of ${children} sub-jobs`);
+    seconds = (performance.now() - started) / 1000;
+  } finally {
+    subscription?.unsubscribe();
+    clearInterval(sampler);
+    await worker.stop();
+    await running;
+    await storage.close();
+  }
   return { children: count, concurrency, seconds: round(seconds, 2), peakRssMb: Math.round(peakRss / 1048576) };
 }

@@ -4,7 +4,7 @@
 // performance.timeOrigin + performance.now() into the job's args just before enqueue().
 // The worker process subtracts it from its own performance.timeOrigin + performance.now(),
 // and both processes read the same machine clock.
-import { openQueue, sleep, summarizeLatencies } from './common.mjs';
+import { openQueue, sleep, summarizeLatencies, withTimeout } from './common.mjs';
 import { forkWorkers } from './processes.mjs';
 
 const WARM_UP_SAMPLES = 5;
@@ -28,7 +28,7 @@ export async function measureLatencyInProcess(target, { samples }) {
       const started = new Promise((resolve) => (onStart = resolve));
       const enqueuedAt = performance.now();
       await queue.enqueue('probe', {});
-      const latency = (await withTimeout(started, 'in-process probe job')) - enqueuedAt;
+      const latency = (await withTimeout(started, SAMPLE_TIMEOUT_MS, 'start of the probe job')) - enqueuedAt;
       if (index >= WARM_UP_SAMPLES) latencies.push(latency);
     }
     return summarizeLatencies(latencies);
@@ -60,24 +60,12 @@ export async function measureLatencyAcrossProcesses(target, { samples }) {
       await sleep(20 + Math.random() * DEFAULT_POLL_INTERVAL_MS);
       const probed = new Promise((resolve) => (onProbe = resolve));
       await queue.enqueue('probe', { sentAt: performance.timeOrigin + performance.now() });
-      const latency = await withTimeout(probed, 'probe job in the worker process');
+      const latency = await withTimeout(probed, SAMPLE_TIMEOUT_MS, 'start of the probe job in the worker process');
       if (index >= WARM_UP_SAMPLES) latencies.push(latency);
     }
     return { ...summarizeLatencies(latencies), pollIntervalMs: DEFAULT_POLL_INTERVAL_MS };
   } finally {
     await worker.stop().catch(() => worker.kill());
     await storage.close();
-  }
-}
-
-async function withTimeout(promise, what) {
-  let timer;
-  const expired = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`The ${what} did not start within ${SAMPLE_TIMEOUT_MS} ms`)), SAMPLE_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([promise, expired]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -40,9 +40,12 @@ export async function measureBacklogDrain(target, { backlog, drained, concurrenc
     const worker = queue.newWorker({ concurrency, queues: ['default'] });
     const done = completionOf(queue, 'noop', drained);
     const running = worker.start();
-    await done;
-    await worker.stop();
-    await running;
+    try {
+      await done;
+    } finally {
+      await worker.stop();
+      await running;
+    }
     return { backlog, drained, concurrency, fillSeconds, ...(await drainRate(target, drained)) };
   } finally {
     await storage.close();

@@ -68,8 +68,9 @@ export class PostgresBackend implements StorageBackend {
   }
 
   claim(request: ClaimRequest): Promise<JobRow[]> {
-    return this.query<JobRow>(this.sql.claim, [
-      request.queues,
+    const single = request.queues.length === 1;
+    return this.query<JobRow>(single ? this.sql.claimOneQueue : this.sql.claim, [
+      single ? request.queues[0] : request.queues,
       request.limit,
       request.workerId,
       Math.round(request.lockMs),

@@ -96,6 +96,14 @@ export class SqliteBackend implements StorageBackend {
   }
 
   async claim(request: ClaimRequest): Promise<JobRow[]> {
+    if (request.queues.length === 1) {
+      return this.writeAll('claimOneQueue', {
+        workerId: request.workerId,
+        queue: request.queues[0],
+        limit: request.limit,
+        lockMs: Math.round(request.lockMs),
+      });
+    }
     return this.writeAll('claim', {
       workerId: request.workerId,
       queues: JSON.stringify(request.queues),

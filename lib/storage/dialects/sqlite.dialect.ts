@@ -24,6 +24,24 @@ export function createSqliteStatements(tables: TableNames) {
   const pausedQueues = quoteIdentifier(tables.pausedQueues);
   const tallied = { succeeded: 'f.succeeded + t.succeeded', failed: 'f.failed + t.failed' };
 
+  const claimStatement = (queueFilter: string) => `
+      UPDATE ${jobs}
+      SET status = 'running',
+          attempt = attempt + 1,
+          locked_by = @workerId,
+          locked_until = ${NOW} + @lockMs,
+          started_at = ${NOW},
+          last_heartbeat_at = ${NOW},
+          updated_at = ${NOW}
+      WHERE seq IN (
+        SELECT seq FROM ${jobs}
+        WHERE ${RUNNABLE} AND ${queueFilter} AND run_at <= ${NOW}
+          AND queue NOT IN (SELECT queue FROM ${pausedQueues})
+        ORDER BY priority DESC, run_at, seq
+        LIMIT @limit
+      )
+      RETURNING *`;
+
   return Object.freeze({
     /**
      * Inserts a batch given as one JSON array of objects. Differs from PostgreSQL, which binds
@@ -55,23 +73,10 @@ export function createSqliteStatements(tables: TableNames) {
      * Differs from PostgreSQL: there is no SKIP LOCKED, and none is needed, because the
      * storage runs this in an immediate transaction that holds the database's only write lock.
      */
-    claim: `
-      UPDATE ${jobs}
-      SET status = 'running',
-          attempt = attempt + 1,
-          locked_by = @workerId,
-          locked_until = ${NOW} + @lockMs,
-          started_at = ${NOW},
-          last_heartbeat_at = ${NOW},
-          updated_at = ${NOW}
-      WHERE seq IN (
-        SELECT seq FROM ${jobs}
-        WHERE ${RUNNABLE} AND queue IN (SELECT value FROM json_each(@queues)) AND run_at <= ${NOW}
-          AND queue NOT IN (SELECT queue FROM ${pausedQueues})
-        ORDER BY priority DESC, run_at, seq
-        LIMIT @limit
-      )
-      RETURNING *`,
+    claim: claimStatement('queue IN (SELECT value FROM json_each(@queues))'),
+
+    /** The claim for a single queue, as workers make it; an equality lets SQLite use the runnable index's order. */
+    claimOneQueue: claimStatement('queue = @queue'),
 
     /**
      * Writes a batch of mixed outcomes, each fenced on its claim token. @outcomes is one JSON
