@@ -16,7 +16,7 @@ import type { FanOutResult } from './fan-out-result.js';
 import { resolveFanOutSettings, type FanOutOption, type SubJob } from './fan-out.options.js';
 import { JobSuspendedSignal, LockLostSignal } from './run-interruptions.js';
 
-/** What a durable run needs from the worker that runs it. */
+/** The services of the worker that a durable run uses. */
 export interface DurableRunDependencies {
   storage: JobStorage;
   registry: HandlerRegistry;

@@ -44,7 +44,7 @@ export const DEFAULT_FAN_OUT_SETTINGS: Readonly<FanOutSettings> = Object.freeze(
   cancelOnParentFailure: false,
 });
 
-/** The default: the fan-out fails as soon as one sub-job fails. */
+/** Fails the fan-out as soon as one sub-job fails; the default. */
 export function failFast(): FanOutOption {
   return (settings) => {
     settings.strategy = 'fail_fast';

@@ -1,6 +1,6 @@
 import { DurableJobsError } from './durable-jobs.error.js';
 
-/** A live job (any non-terminal status) already holds the unique key. */
+/** A live job (any non-terminal status) already has the unique key. */
 export class DuplicateJobError extends DurableJobsError {
   constructor(
     readonly uniqueKey: string,

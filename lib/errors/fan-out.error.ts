@@ -4,7 +4,7 @@ import { NoRetryError } from './retry-control.error.js';
 /**
  * A fan-out was decided as failed: a sub-job failed under failFast(), or the share of
  * successes can no longer reach threshold(). The parent fails without retry, because
- * running it again replays the same decided fan-out. `results` holds every sub-job's
+ * running it again replays the same decided fan-out. `results` contains every sub-job's
  * outcome in the order of the subs.
  */
 export class FanOutFailedError extends NoRetryError {

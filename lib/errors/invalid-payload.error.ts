@@ -3,7 +3,7 @@ import { DurableJobsError } from './durable-jobs.error.js';
 /** A value cannot be stored as JSON without losing information. */
 export class InvalidPayloadError extends DurableJobsError {
   constructor(
-    /** Which payload: `args`, `result` or a checkpoint name. */
+    /** The payload: `args`, `result` or a checkpoint name. */
     readonly field: string,
     /** Location inside the payload, such as `args.items[3].price`. */
     readonly path: string,

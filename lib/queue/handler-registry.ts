@@ -20,7 +20,7 @@ export interface RegisteredHandler {
   priority: number | undefined;
   argsClass: ArgsClass | undefined;
   backoff: BackoffPolicy;
-  /** Where the handler came from, such as `EmailJobs.send`, for error messages. */
+  /** The handler's origin, such as `EmailJobs.send`, for error messages. */
   source: string;
 }
 

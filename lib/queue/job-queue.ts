@@ -73,7 +73,7 @@ export class JobQueue {
   /**
    * Enqueues one job and returns its id (a UUIDv7). Throws InvalidOptionError,
    * InvalidPayloadError or ArgsValidationError before writing anything, and DuplicateJobError
-   * when a live job holds the unique key.
+   * when a live job has the unique key.
    */
   async enqueue<TArgs = unknown>(type: string, args: TArgs, options: EnqueueOptions = {}): Promise<string> {
     const job = await buildNewJob(this.registry, type, args, options);

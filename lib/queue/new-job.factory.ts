@@ -44,7 +44,7 @@ function resolveRunTime(options: EnqueueOptions): { runAt: Date | null; delayMs:
   }
   if (options.at !== undefined) {
     const at = options.at;
-    const date = at instanceof Date ? new Date(at.getTime()) : typeof at === 'string' || typeof at === 'number' ? new Date(at) : null;
+    const date = toDate(at);
     if (!date || Number.isNaN(date.getTime())) {
       throw new InvalidOptionError(
         'at',
@@ -55,4 +55,11 @@ function resolveRunTime(options: EnqueueOptions): { runAt: Date | null; delayMs:
     return { runAt: date, delayMs: 0 };
   }
   return { runAt: null, delayMs: options.delay === undefined ? 0 : parseDuration(options.delay, 'delay') };
+}
+
+/** Converts a Date, ISO string or epoch milliseconds into a new Date; anything else gives null. */
+function toDate(value: unknown): Date | null {
+  if (value instanceof Date) return new Date(value.getTime());
+  if (typeof value === 'string' || typeof value === 'number') return new Date(value);
+  return null;
 }

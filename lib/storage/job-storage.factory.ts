@@ -190,7 +190,7 @@ function withSharedFileSettings(connection: BetterSqlite3ConnectionOptions): Bet
 
 /**
  * Rejects PostgreSQL options that name no server, typically `url: process.env.DATABASE_URL`
- * with the variable unset: pg would otherwise connect to its defaults, a database nobody chose.
+ * with the variable unset: pg would otherwise connect to its own defaults, a database the application never named.
  */
 function assertPostgresTarget(connection: PostgresConnectionOptions): void {
   const named = connection as { url?: unknown; host?: unknown; database?: unknown };

@@ -23,7 +23,7 @@ export interface NewJob {
   fanOutIndex?: number | null;
 }
 
-/** Result of inserting one job: its id, or the id of the live job that holds its unique key. */
+/** The result of inserting one job: its id, or the id of the live job that has its unique key. */
 export interface EnqueueResult {
   id: string;
   inserted: boolean;
@@ -198,8 +198,8 @@ export interface JobStorage {
   settleStalledFanOuts(staleAgeMs: number): Promise<number>;
 
   /**
-   * Pauses a job. Graceful pauses a pending, retrying or waiting job; aggressive also a
-   * running one, giving back its attempt and clearing its lock so its worker aborts it.
+   * Pauses a job. Graceful pauses a pending, retrying or waiting job. Aggressive also pauses
+   * a running one, giving back its attempt and clearing its lock, so its worker aborts it.
    * Throws JobNotFoundError or JobNotPausableError.
    */
   pauseJob(id: string, mode: PauseMode): Promise<{ previousStatus: JobStatus; interruptedWorker: string | null }>;

@@ -37,7 +37,7 @@ export class JobRunner {
     const durationMs = performance.now() - started;
 
     if (execution.kind === 'aborted') {
-      // Shutdown and a worker pause give the job back; otherwise the database already holds its next state.
+      // Shutdown and a worker pause give the job back. Otherwise the database already has the job's next state.
       if (entry.abortReason === 'shutdown' || entry.abortReason === 'worker-paused') {
         await this.write({ id: job.id, workerId: this.worker.workerId, attempt: job.attempt, kind: 'released' }, job);
       }

@@ -113,7 +113,7 @@ export class LockKeeper {
   }
 }
 
-/** Maps the stored status of a job this worker no longer holds to the reason its run stops. */
+/** Maps the stored status of a job whose lock this worker lost to the reason its run stops. */
 function abortReasonFor(status: JobStatus | undefined): AbortReason {
   if (status === JobStatus.Cancelled) return 'cancelled';
   if (status === JobStatus.Paused) return 'job-paused';

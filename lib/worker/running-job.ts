@@ -2,7 +2,7 @@ import type { Job } from '../interfaces/job.interface.js';
 
 /**
  * Why a run was stopped from outside its handler. `shutdown` and `worker-paused` return the
- * job to pending; after `lock-lost`, `cancelled` and `job-paused` the database already holds
+ * job to pending; after `lock-lost`, `cancelled` and `job-paused` the database already has
  * the job's next state, so the worker writes nothing.
  */
 export type AbortReason = 'shutdown' | 'worker-paused' | 'lock-lost' | 'cancelled' | 'job-paused';

@@ -2,7 +2,7 @@
  * Wakes idle claim loops when work may be available, so a job enqueued in this process, or
  * announced by another process through PostgreSQL NOTIFY, starts without waiting for the
  * next poll. Every notification bumps a version, so a loop that was busy claiming when it
- * arrived sees it on its next wait instead of losing it.
+ * arrived finds it on its next wait instead of losing it.
  */
 export class Wakeup {
   private readonly waiters = new Set<{ queues: ReadonlySet<string> | null; resolve: () => void }>();

@@ -96,12 +96,18 @@ describe.each(testDialects())('worker pause on %s', (dialect) => {
   it('starts nothing from a claim that was in flight when it paused', async () => {
     const storage = harness.queue.storage;
     const claim = storage.claim.bind(storage);
+    let firstSpiedClaim!: () => void;
+    const spiedClaimSeen = new Promise<void>((resolve) => (firstSpiedClaim = resolve));
     const spy = jest.spyOn(storage, 'claim').mockImplementation(async (request) => {
       const claimed = await claim(request);
+      firstSpiedClaim();
       if (claimed.length > 0) worker.pause(PauseMode.Graceful);
       return claimed;
     });
     try {
+      // The claim loop is sequential: once a spied claim has returned, no claim that started
+      // before the spy can still be in flight and take the job unobserved.
+      await spiedClaimSeen;
       const id = await harness.queue.enqueue('instant', {});
       await events.waitUntil(() => events.events.some((event) => event instanceof WorkerPaused));
       await worker.waitForPause(5_000);

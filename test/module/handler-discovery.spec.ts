@@ -31,7 +31,7 @@ class EmailJobs {
   }
 }
 
-/** Built by a factory, so Nest knows only the token, not the class. */
+/** Built by a factory, so Nest registers only the token, not the class. */
 class ReportJobs {
   constructor(private readonly prefix: string) {}
 

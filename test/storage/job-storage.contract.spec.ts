@@ -30,7 +30,7 @@ const LOCK_MS = 60_000;
 const MIGRATION_0001 = 'DurableJobs0001CreateJobs1796342400000';
 const MIGRATION_0002 = 'DurableJobs0002DurableExecution1796428800000';
 
-/** Every migration of the dialect, in order, as the migrations table records them. */
+/** Returns every migration of the dialect, in order, as the migrations table records them. */
 function allMigrations(dialect: 'sqlite' | 'postgres'): Array<{ id: number; name: string }> {
   return getDurableJobsMigrations({ dialect }).map((Migration) => {
     const migration = new Migration();

@@ -65,7 +65,7 @@ describeOnPostgres('enqueue notifications on postgres', () => {
     } finally {
       await admin.end();
     }
-    // Enqueued while nobody may be listening: the reconnected listener wakes every queue
+    // Enqueued while no connection may be listening: the reconnected listener wakes every queue
     // once, because notifications sent in between were missed.
     const id = await producerApp.queue.enqueue('ping', {});
     expect((await events.waitFor(JobCompleted, id, 8_000)).result).toBe('pong');

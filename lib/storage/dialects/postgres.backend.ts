@@ -11,6 +11,7 @@ import type {
 import { encodeBackoff } from './encode-backoff.js';
 import type { PostgresStatements } from './postgres.dialect.js';
 import type { JobRow } from './row-mapper.js';
+import { ROLLBACK, unwrapRows, withTransaction } from './pg-transaction.js';
 import { insertUnderSavepoint } from './savepoint.js';
 import {
   FAN_OUT_INSERT_BATCH,
@@ -40,22 +41,10 @@ export class PostgresBackend implements StorageBackend {
 
   async insertAllOrNothing(jobs: NewJob[], manager?: EntityManager): Promise<string[] | null> {
     if (manager) return insertUnderSavepoint(manager, this.sql.insertJobs, insertParameters(jobs), jobs.length);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return withTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ id: string }>(this.sql.insertJobs, insertParameters(jobs));
-      if (rows.length < jobs.length) {
-        await client.query('ROLLBACK');
-        return null;
-      }
-      await client.query('COMMIT');
-      return rows.map((row) => row.id);
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return rows.length < jobs.length ? ROLLBACK : rows.map((row) => row.id);
+    });
   }
 
   async findLiveHolders(uniqueKeys: string[], manager?: EntityManager): Promise<Map<string, string>> {
@@ -120,14 +109,9 @@ export class PostgresBackend implements StorageBackend {
   }
 
   async suspendForFanOut(token: ClaimToken, fanOut: NewFanOut, children: NewJob[]): Promise<boolean> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const suspended = await client.query(this.sql.suspendParent, [token.id, token.workerId, token.attempt]);
-      if (suspended.rowCount !== 1) {
-        await client.query('ROLLBACK');
-        return false;
-      }
+    const suspended = await withTransaction(this.pool, async (client) => {
+      const parent = await client.query(this.sql.suspendParent, [token.id, token.workerId, token.attempt]);
+      if (parent.rowCount !== 1) return ROLLBACK;
       await client.query(this.sql.insertFanOut, [
         fanOut.id,
         fanOut.parentJobId,
@@ -139,17 +123,11 @@ export class PostgresBackend implements StorageBackend {
         fanOut.timeoutMs,
       ]);
       for (let start = 0; start < children.length; start += FAN_OUT_INSERT_BATCH) {
-        const batch = children.slice(start, start + FAN_OUT_INSERT_BATCH);
-        await client.query(this.sql.insertJobs, insertParameters(batch));
+        await client.query(this.sql.insertJobs, insertParameters(children.slice(start, start + FAN_OUT_INSERT_BATCH)));
       }
-      await client.query('COMMIT');
       return true;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
+    return suspended === true;
   }
 
   async findFanOut(parentJobId: string, key: string): Promise<FanOutRow | null> {
@@ -229,7 +207,7 @@ export class PostgresBackend implements StorageBackend {
   }
 
   private async query<T>(sql: string, parameters: unknown[], manager?: EntityManager): Promise<T[]> {
-    if (manager) return rowsOf<T>(await manager.query(sql, parameters));
+    if (manager) return unwrapRows<T>(await manager.query(sql, parameters));
     const result = await this.pool.query(sql, parameters);
     return result.rows as T[];
   }
@@ -254,14 +232,3 @@ function insertParameters(jobs: NewJob[]): unknown[] {
 }
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * Unwraps EntityManager.query() on PostgreSQL. TypeORM 1.x returns `[rows, rowCount]` for
- * UPDATE and DELETE and plain rows for other commands, RETURNING or not.
- */
-function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
-    return result[0] as T[];
-  }
-  return result as T[];
-}

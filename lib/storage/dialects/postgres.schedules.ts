@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { ScheduleDefinition, ScheduleFiring } from '../schedule-storage.interface.js';
 import { quoteIdentifier, type TableNames } from '../table-names.js';
 import { encodeBackoff } from './encode-backoff.js';
+import { ROLLBACK, withTransaction } from './pg-transaction.js';
 import { JOB_COLUMNS, TIMING_COLUMNS, type ScheduleBackend, type ScheduleRow } from './schedule-backend.js';
 
 /** The database clock cut to milliseconds, as in the job statements. */
@@ -124,9 +125,7 @@ export class PostgresScheduleBackend implements ScheduleBackend {
 
   async fire(firing: ScheduleFiring): Promise<boolean> {
     const { job } = firing;
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    const fired = await withTransaction(this.pool, async (client) => {
       const claimed = await client.query(this.sql.claimTick, [
         firing.name,
         firing.revision,
@@ -135,10 +134,7 @@ export class PostgresScheduleBackend implements ScheduleBackend {
         firing.scheduledAt,
         firing.jobId,
       ]);
-      if (claimed.rowCount !== 1) {
-        await client.query('ROLLBACK');
-        return false;
-      }
+      if (claimed.rowCount !== 1) return ROLLBACK;
       await client.query(this.sql.insertJob, [
         firing.jobId,
         job.type,
@@ -150,14 +146,9 @@ export class PostgresScheduleBackend implements ScheduleBackend {
         firing.name,
         firing.scheduledAt,
       ]);
-      await client.query('COMMIT');
       return true;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
+    return fired === true;
   }
 
   private async query<T = unknown>(sql: string, parameters: unknown[]): Promise<T[]> {

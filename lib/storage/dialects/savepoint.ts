@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { unwrapRows } from './pg-transaction.js';
 
 const SAVEPOINT = 'durable_jobs_enqueue_batch';
 
@@ -27,12 +28,4 @@ export async function insertUnderSavepoint(
     await manager.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`).catch(() => undefined);
     throw error;
   }
-}
-
-/** TypeORM 1.x returns `[rows, rowCount]` for some PostgreSQL commands and plain rows otherwise. */
-function unwrapRows<T>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') {
-    return result[0] as T[];
-  }
-  return result as T[];
 }
