@@ -27,7 +27,8 @@ export class JobRunner {
     private readonly errors: RateLimitedLogger,
   ) {}
 
-  async run(entry: RunningJob): Promise<void> {
+  /** `handlerSettled` is called once the handler returned, threw or was abandoned, before the outcome is written. */
+  async run(entry: RunningJob, handlerSettled: () => void): Promise<void> {
     const { job } = entry;
     const events = this.queue.eventBus;
     events.emit(new JobStarted(job, this.worker.workerId));
@@ -35,6 +36,7 @@ export class JobRunner {
     const execution = await executeJob(this.durableDependencies, this.worker, job, entry.controller.signal);
     entry.finishing = true;
     const durationMs = performance.now() - started;
+    handlerSettled();
 
     if (execution.kind === 'aborted') {
       // Shutdown and a worker pause give the job back. Otherwise the database already has the job's next state.

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { RateLimitedLogger } from '../common/rate-limited-logger.js';
 import { retryDelayMs } from '../common/retry-config.js';
@@ -262,6 +263,9 @@ export class Worker implements JobContextRuntime {
         await Promise.race([this.resumed.promise, this.queue.wakeup.wait(null, 2 ** 31 - 1, stopSignal)]);
         continue;
       }
+      // Handlers that settle in the same turn of the event loop free their slots together,
+      // so yielding once lets one claim fill them all instead of one claim per slot.
+      await yieldToEventLoop();
       const free = concurrency - (this.runningByQueue.get(queue) ?? 0);
       if (free <= 0) {
         await this.queue.wakeup.wait(watched, this.options.pollIntervalMs, stopSignal);
@@ -318,10 +322,19 @@ export class Worker implements JobContextRuntime {
     };
     this.running.set(job.id, entry);
     this.runningByQueue.set(queue, (this.runningByQueue.get(queue) ?? 0) + 1);
-    entry.done = this.runner.run(entry).finally(() => {
-      this.running.delete(job.id);
+    // The slot frees once the handler settles, not once its outcome is written, so the next
+    // claim overlaps the outcome write. The entry stays in `running`, and its lock renewed,
+    // until the write ends.
+    let holdsSlot = true;
+    const freeSlot = () => {
+      if (!holdsSlot) return;
+      holdsSlot = false;
       this.runningByQueue.set(queue, (this.runningByQueue.get(queue) ?? 1) - 1);
       this.queue.wakeup.notify(queue);
+    };
+    entry.done = this.runner.run(entry, freeSlot).finally(() => {
+      this.running.delete(job.id);
+      freeSlot();
     });
   }
 

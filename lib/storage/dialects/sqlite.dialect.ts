@@ -22,6 +22,7 @@ export function createSqliteStatements(tables: TableNames) {
   const fanOuts = quoteIdentifier(tables.fanOuts);
   const checkpoints = quoteIdentifier(tables.checkpoints);
   const pausedQueues = quoteIdentifier(tables.pausedQueues);
+  const index = (name: string) => quoteIdentifier(`${tables.prefix}${name}`);
   const tallied = { succeeded: 'f.succeeded + t.succeeded', failed: 'f.failed + t.failed' };
 
   const claimStatement = (queueFilter: string) => `
@@ -42,6 +43,10 @@ export function createSqliteStatements(tables: TableNames) {
       )
       RETURNING *`;
 
+  // SQLite keeps no statistics on a json_each list, so where rows are looked up by a list of
+  // ids, its planner may prefer the status index and then scan the list once per matching
+  // row. A unary plus on the status and locked_by columns takes their indexes out of the
+  // choice and leaves one id index lookup per list entry.
   return Object.freeze({
     /**
      * Inserts a batch given as one JSON array of objects. Differs from PostgreSQL, which binds
@@ -64,9 +69,12 @@ export function createSqliteStatements(tables: TableNames) {
       ON CONFLICT (unique_key) WHERE ${LIVE_UNIQUE_KEY} DO NOTHING
       RETURNING id`,
 
-    /** One JSON array of unique keys. Returns the live job holding each key. */
+    /**
+     * One JSON array of unique keys. Returns the live job holding each key. Without INDEXED BY,
+     * SQLite, which has no statistics on a json_each list, may read every pending row instead.
+     */
     findLiveHolders: `
-      SELECT unique_key, id FROM ${jobs}
+      SELECT unique_key, id FROM ${jobs} INDEXED BY ${index('jobs_unique_key_idx')}
       WHERE unique_key IN (SELECT value FROM json_each(?)) AND ${LIVE_UNIQUE_KEY}`,
 
     /**
@@ -105,12 +113,12 @@ export function createSqliteStatements(tables: TableNames) {
                value ->> 'delayMs' AS delay_ms
         FROM json_each(@outcomes)
       ) AS o
-      WHERE j.id = o.id AND j.locked_by = o.worker_id AND j.attempt = o.attempt AND j.status = 'running'
+      WHERE j.id = o.id AND +j.locked_by = o.worker_id AND j.attempt = o.attempt AND +j.status = 'running'
       RETURNING id, status, fan_out_id`,
 
     /** @jobIds is a JSON array of ids, or NULL for every job of the worker. */
     heartbeat: `
-      UPDATE ${jobs}
+      UPDATE ${jobs} INDEXED BY ${index('jobs_locked_by_idx')}
       SET locked_until = ${NOW} + @lockMs,
           last_heartbeat_at = ${NOW},
           updated_at = ${NOW}
@@ -144,7 +152,7 @@ export function createSqliteStatements(tables: TableNames) {
           locked_by = NULL,
           locked_until = NULL,
           updated_at = ${NOW}
-      WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'running'
+      WHERE id IN (SELECT value FROM json_each(@ids)) AND +status = 'running'
       RETURNING id, type, queue, attempt, max_retries, status, fan_out_id`,
 
     /**
@@ -170,7 +178,7 @@ export function createSqliteStatements(tables: TableNames) {
     wakeParents: `
       UPDATE ${jobs}
       SET status = 'pending', run_at = ${NOW}, updated_at = ${NOW}
-      WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'waiting'
+      WHERE id IN (SELECT value FROM json_each(@ids)) AND +status = 'waiting'
       RETURNING id`,
 
     /** @parents JSON array of parent ids that failed; @written ids this transaction already wrote. */
@@ -182,7 +190,7 @@ export function createSqliteStatements(tables: TableNames) {
       WHERE c.fan_out_id = f.id
         AND f.cancel_on_parent_failure
         AND f.parent_job_id IN (SELECT value FROM json_each(@parents))
-        AND c.status IN ${LIVE_STATUSES}
+        AND +c.status IN ${LIVE_STATUSES}
         AND c.id NOT IN (SELECT value FROM json_each(@written))
       RETURNING id`,
 
@@ -295,7 +303,7 @@ export function createSqliteStatements(tables: TableNames) {
           updated_at = ${NOW},
           last_error = CASE WHEN id = @root THEN json_quote('Cancelled')
                             ELSE json_quote('Cancelled with its parent job ' || @root) END
-      WHERE id IN (SELECT value FROM json_each(@ids)) AND status IN ${LIVE_STATUSES}
+      WHERE id IN (SELECT value FROM json_each(@ids)) AND +status IN ${LIVE_STATUSES}
       RETURNING id, status, fan_out_id`,
 
     /** @ids JSON array of job ids. */
