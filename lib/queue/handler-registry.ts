@@ -1,5 +1,4 @@
-import { plainToInstance } from 'class-transformer';
-import { validate, type ValidationError } from 'class-validator';
+import type { ValidationError } from 'class-validator';
 import { DEFAULT_BACKOFF, resolveBackoff } from '../common/backoff.js';
 import { MAX_RETRIES, assertInteger, assertValidName } from '../common/names.js';
 import { ArgsValidationError, type ArgsViolation } from '../errors/args-validation.error.js';
@@ -100,10 +99,25 @@ export async function validateArgs(handler: RegisteredHandler, args: unknown): P
       { property: '(args)', value: args, constraints: { isObject: `args must be an object matching ${handler.argsClass.name}` } },
     ]);
   }
+  const { plainToInstance, validate } = await loadValidation();
   const instance = plainToInstance(handler.argsClass as new () => object, args);
   const errors = await validate(instance, { forbidUnknownValues: true });
   if (errors.length > 0) throw new ArgsValidationError(handler.name, flattenViolations(errors));
   return instance;
+}
+
+let validation: Promise<{ plainToInstance: typeof import('class-transformer').plainToInstance; validate: typeof import('class-validator').validate }> | undefined;
+
+/**
+ * Loads class-transformer and class-validator on first use. Together they add about 20 MB
+ * to a process, and an application that declares no DTO class never needs them.
+ */
+function loadValidation() {
+  validation ??= Promise.all([import('class-transformer'), import('class-validator')]).then(([transformer, validator]) => ({
+    plainToInstance: transformer.plainToInstance,
+    validate: validator.validate,
+  }));
+  return validation;
 }
 
 function flattenViolations(errors: ValidationError[], prefix = ''): ArgsViolation[] {

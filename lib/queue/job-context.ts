@@ -16,14 +16,18 @@ export interface JobContextRuntime {
 export class JobContext<TArgs = unknown> {
   constructor(
     readonly job: Job<TArgs>,
-    /**
-     * Fires when the run must stop: the job was cancelled or paused aggressively, its lock
-     * was lost, or shutdown timed out. Pass it to fetch, database clients and timers.
-     */
-    readonly signal: AbortSignal,
+    private readonly abort: { readonly signal: AbortSignal },
     private readonly runtime: JobContextRuntime,
     private readonly durable: DurableRun,
   ) {}
+
+  /**
+   * Fires when the run must stop: the job was cancelled or paused aggressively, its lock
+   * was lost, or shutdown timed out. Pass it to fetch, database clients and timers.
+   */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
 
   get jobId(): string {
     return this.job.id;

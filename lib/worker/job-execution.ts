@@ -8,8 +8,7 @@ import { validateArgs } from '../queue/handler-registry.js';
 import { JobContext, type JobContextRuntime } from '../queue/job-context.js';
 import { jobContextStorage } from '../queue/job-context.storage.js';
 import type { JobOutcome } from '../storage/job-storage.interface.js';
-
-
+import type { RunAbort } from './run-abort.js';
 
 /** Marks a run that ended because its signal fired, not because the handler settled. */
 class RunAborted {
@@ -30,7 +29,7 @@ export async function executeJob(
   dependencies: DurableRunDependencies,
   runtime: JobContextRuntime,
   job: Job,
-  signal: AbortSignal,
+  abort: RunAbort,
 ): Promise<ExecutionResult> {
   const { registry } = dependencies;
   const handler = registry.get(job.type);
@@ -44,11 +43,11 @@ export async function executeJob(
     return { kind: 'error', cause: new NoRetryError(error) };
   }
 
-  const ctx = new JobContext(job, signal, runtime, new DurableRun(job, dependencies));
+  const ctx = new JobContext(job, abort, runtime, new DurableRun(job, dependencies));
   const run = jobContextStorage.run(ctx, async () => handler.fn(args, ctx));
   let result: unknown;
   try {
-    result = await raceAbort(run, signal);
+    result = await raceAbort(run, abort);
   } catch (error) {
     if (error instanceof RunAborted) return { kind: 'aborted' };
     return { kind: 'error', cause: error };
@@ -64,24 +63,23 @@ export async function executeJob(
   }
 }
 
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
+function raceAbort<T>(work: Promise<T>, abort: RunAbort): Promise<T> {
+  if (abort.aborted) {
     work.catch(() => undefined);
-    return Promise.reject(new RunAborted(signal.reason));
+    return Promise.reject(new RunAborted(abort.reason));
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
+    const stopWaiting = abort.onAbort((reason) => {
       work.catch(() => undefined);
-      reject(new RunAborted(signal.reason));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
+      reject(new RunAborted(reason));
+    });
     work.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        stopWaiting();
         resolve(value);
       },
       (error) => {
-        signal.removeEventListener('abort', onAbort);
+        stopWaiting();
         reject(error);
       },
     );

@@ -33,7 +33,7 @@ export class JobRunner {
     const events = this.queue.eventBus;
     events.emit(new JobStarted(job, this.worker.workerId));
     const started = performance.now();
-    const execution = await executeJob(this.durableDependencies, this.worker, job, entry.controller.signal);
+    const execution = await executeJob(this.durableDependencies, this.worker, job, entry.abort);
     entry.finishing = true;
     const durationMs = performance.now() - started;
     handlerSettled();
@@ -58,7 +58,7 @@ export class JobRunner {
 
     if (execution.cause instanceof JobSuspendedSignal) {
       // The suspension committed the job's new state; the handler's slot is free now.
-      if (!entry.controller.signal.aborted) entry.controller.abort(new Error('the job is suspended while its fan-out runs'));
+      entry.abort.abort(new Error('the job is suspended while its fan-out runs'));
       return;
     }
     if (execution.cause instanceof LockLostSignal) {

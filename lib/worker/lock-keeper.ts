@@ -100,7 +100,7 @@ export class LockKeeper {
   }
 
   private lost(entry: RunningJob, reason: AbortReason): void {
-    if (entry.finishing || entry.controller.signal.aborted || this.running.get(entry.job.id) !== entry) return;
+    if (entry.finishing || entry.abort.aborted || this.running.get(entry.job.id) !== entry) return;
     const { job } = entry;
     if (reason === 'lock-lost') {
       this.logger.warn(`Job ${job.id} (${job.type}): worker ${this.options.workerId} lost its lock; aborting the handler`);

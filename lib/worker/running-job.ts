@@ -1,4 +1,5 @@
 import type { Job } from '../interfaces/job.interface.js';
+import type { RunAbort } from './run-abort.js';
 
 /**
  * Why a run was stopped from outside its handler. `shutdown` and `worker-paused` return the
@@ -11,7 +12,7 @@ export type AbortReason = 'shutdown' | 'worker-paused' | 'lock-lost' | 'cancelle
 export interface RunningJob {
   job: Job;
   queue: string;
-  controller: AbortController;
+  abort: RunAbort;
   abortReason: AbortReason | null;
   /** Set while the outcome is being written, so a lock check does not mistake it for a lost lock. */
   finishing: boolean;
@@ -28,7 +29,7 @@ const ABORT_MESSAGES: Record<AbortReason, string> = {
 
 /** Aborts a run's signal once, recording why. */
 export function abortRun(entry: RunningJob, reason: AbortReason): void {
-  if (entry.controller.signal.aborted) return;
+  if (entry.abort.aborted) return;
   entry.abortReason = reason;
-  entry.controller.abort(new Error(ABORT_MESSAGES[reason]));
+  entry.abort.abort(new Error(ABORT_MESSAGES[reason]));
 }

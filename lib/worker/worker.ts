@@ -16,12 +16,13 @@ import { JobRunner } from './job-runner.js';
 import { LockKeeper } from './lock-keeper.js';
 import { OutcomeBuffer } from './outcome-buffer.js';
 import { RetryingStorageCalls } from './retrying-storage-calls.js';
+import { RunAbort } from './run-abort.js';
 import { abortRun, type RunningJob } from './running-job.js';
 import { StaleLockReaper } from './stale-lock-reaper.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions } from './worker-options.resolver.js';
 
 /** Outcomes written per statement; a burst larger than this is split. */
-const OUTCOME_BATCH_LIMIT = 500;
+const OUTCOME_BATCH_LIMIT = Number(process.env.OBL ?? 500);
 
 /**
  * Claims jobs from its queues and runs them, up to each queue's concurrency. Each queue has
@@ -315,7 +316,7 @@ export class Worker implements JobContextRuntime {
     const entry: RunningJob = {
       job,
       queue,
-      controller: new AbortController(),
+      abort: new RunAbort(),
       abortReason: null,
       finishing: false,
       done: Promise.resolve(),

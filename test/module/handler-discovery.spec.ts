@@ -122,7 +122,8 @@ describe.each(testDialects())('handler discovery on %s', (dialect) => {
     ]);
     const results = await Promise.all(ids.map((id) => events.waitFor(JobCompleted, id)));
     expect(results.map((event) => event.result)).toEqual([null, 42, null, '5:1']);
-    expect(seen).toEqual(['a', ids[2]]);
+    // The four jobs may be claimed in separate claims, so the handlers may start in any order.
+    expect([...seen].sort()).toEqual(['a', ids[2]].sort());
   });
 
   it('rejects a second handler with the same name', () => {
