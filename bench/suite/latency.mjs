@@ -4,7 +4,9 @@
 // performance.timeOrigin + performance.now() into the job's args just before enqueue().
 // The worker process subtracts it from its own performance.timeOrigin + performance.now(),
 // and both processes read the same machine clock.
+import { randomUUID } from 'node:crypto';
 import { openQueue, sleep, summarizeLatencies, withTimeout } from './common.mjs';
+import { JOBS_TABLE } from './databases.mjs';
 import { forkWorkers } from './processes.mjs';
 
 const WARM_UP_SAMPLES = 5;
@@ -68,4 +70,30 @@ export async function measureLatencyAcrossProcesses(target, { samples }) {
     await worker.stop().catch(() => worker.kill());
     await storage.close();
   }
+}
+
+/**
+ * Measures the floor under both latencies: one INSERT into the library's jobs table that
+ * commits, sent after the same idle gaps as the in-process samples, with no library code. An enqueue cannot
+ * start its job before its own insert has committed, so the in-process figure cannot go below
+ * this one. The rows are inserted completed, so no worker would take them.
+ */
+export async function measureCommitRoundTrip(target, { samples }) {
+  // The library creates and migrates the database, in WAL mode on SQLite.
+  const { storage } = await openQueue(target);
+  await storage.close();
+  const insert =
+    target.dialect === 'postgres'
+      ? `INSERT INTO ${JOBS_TABLE} (id, type, queue, args, status, max_retries, run_at, created_at, updated_at)
+         VALUES ($1, 'probe', 'default', '{}', 'completed', 0, now(), now(), now()) RETURNING id`
+      : `INSERT INTO ${JOBS_TABLE} (id, type, queue, args, status, max_retries, run_at)
+         VALUES (?, 'probe', 'default', '{}', 'completed', 0, 0) RETURNING id`;
+  const latencies = [];
+  for (let index = 0; index < WARM_UP_SAMPLES + samples; index += 1) {
+    await sleep(5 + Math.random() * 20);
+    const started = performance.now();
+    await target.query(insert, [randomUUID()]);
+    if (index >= WARM_UP_SAMPLES) latencies.push(performance.now() - started);
+  }
+  return summarizeLatencies(latencies);
 }

@@ -24,6 +24,7 @@ function benchmarkRows(sizes) {
     },
     { key: 'latencyInProcess', label: 'enqueue-to-start, same process', unit: 'ms p50/p95/p99', show: latency },
     { key: 'latencyAcrossProcesses', label: 'enqueue-to-start, other process', unit: 'ms p50/p95/p99', show: latency },
+    { key: 'commitRoundTrip', label: 'one committed INSERT into the jobs table, no library', unit: 'ms p50/p95/p99', show: latency },
     {
       key: 'workflows',
       label: `${WORKFLOW_STEPS}-step ctx.call workflows, concurrency ${sizes.concurrency}`,

@@ -19,7 +19,7 @@ import type { ScheduleInfo, ScheduleOptions, ScheduleRegistration } from '../sch
 import type { ScheduleSpec } from '../scheduling/schedule-spec.js';
 import type { EnqueueResult, JobStorage, NewJob } from '../storage/job-storage.interface.js';
 import { Wakeup } from '../worker/wakeup.js';
-import { Worker } from '../worker/worker.js';
+import { Worker, type SlotReservation } from '../worker/worker.js';
 import { HandlerRegistry } from './handler-registry.js';
 import { buildNewJob } from './new-job.factory.js';
 
@@ -77,10 +77,47 @@ export class JobQueue {
    */
   async enqueue<TArgs = unknown>(type: string, args: TArgs, options: EnqueueOptions = {}): Promise<string> {
     const job = await buildNewJob(this.registry, type, args, options);
+    // A job with a run time, even a past one, keeps it and takes the usual path.
+    const startsNow = options.manager === undefined && job.runAt === null && job.delayMs === 0;
+    const reservation = startsNow ? this.reserveLocalSlot(job.queue) : null;
+    if (reservation) return this.enqueueClaimed(job, reservation, options);
     const [result] = await this.storage.enqueue([job], options.manager);
     this.settleDuplicate(job, result, options.onDuplicate);
     if (result.inserted) this.announce(job, options.manager !== undefined);
     return result.id;
+  }
+
+  /**
+   * Inserts a job that is due now already claimed by an idle worker of this process, which
+   * starts it without a claim round trip.
+   */
+  private async enqueueClaimed(job: NewJob, reservation: SlotReservation, options: EnqueueOptions): Promise<string> {
+    let enqueued: Awaited<ReturnType<JobStorage['enqueueClaimed']>>;
+    try {
+      enqueued = await this.storage.enqueueClaimed(job, reservation.claim);
+    } catch (error) {
+      reservation.cancel();
+      throw error;
+    }
+    const { result, claimed } = enqueued;
+    if (!claimed) reservation.cancel();
+    this.settleDuplicate(job, result, options.onDuplicate);
+    if (claimed) {
+      this.eventBus.emit(new JobEnqueued(job.id, job.type, job.queue, job.priority, job.runAt));
+      reservation.start(claimed);
+    } else if (result.inserted) {
+      this.announce(job, false);
+    }
+    return result.id;
+  }
+
+  /** Takes a free slot of `queue` on a running worker of this process, if one has any. */
+  private reserveLocalSlot(queue: string): SlotReservation | null {
+    for (const worker of this.workers) {
+      const reservation = worker.reserveSlot(queue);
+      if (reservation) return reservation;
+    }
+    return null;
   }
 
   /**

@@ -29,6 +29,12 @@ export interface EnqueueResult {
   inserted: boolean;
 }
 
+/** The worker of this process that takes a job in the statement that inserts it. */
+export interface ClaimAtInsert {
+  workerId: string;
+  lockMs: number;
+}
+
 /** Identifies one claimed run of a job. Every write that ends a claim is fenced on it. */
 export interface ClaimToken {
   id: string;
@@ -153,6 +159,13 @@ export interface JobStorage {
    * the caller's transaction.
    */
   enqueue(jobs: NewJob[], manager?: EntityManager, options?: { allOrNothing?: boolean }): Promise<EnqueueResult[]>;
+
+  /**
+   * Inserts one job that is due now, already claimed by `claim.workerId` with attempt 1, in
+   * one statement. `claimed` is the job to run, or null when the job was inserted pending
+   * because its queue is paused, or not inserted because a live job holds its unique key.
+   */
+  enqueueClaimed(job: NewJob, claim: ClaimAtInsert): Promise<{ result: EnqueueResult; claimed: Job | null }>;
 
   /** Claims up to `limit` runnable jobs, highest priority first, then run time, then insertion order. */
   claim(request: ClaimRequest): Promise<Job[]>;

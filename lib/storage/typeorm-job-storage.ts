@@ -28,6 +28,7 @@ import type { StorageBackend } from './dialects/storage-backend.js';
 import { deferMethods } from './deferred-backend.js';
 import type {
   CheckpointRecord,
+  ClaimAtInsert,
   ClaimRequest,
   ClaimToken,
   FanOutChild,
@@ -170,6 +171,14 @@ export class TypeOrmJobStorage implements JobStorage {
       if (key !== undefined && holderId !== undefined) throw new DuplicateJobError(key, holderId);
     }
     throw this.enqueueRoundsExceeded(jobs.filter((job) => job.uniqueKey !== null));
+  }
+
+  async enqueueClaimed(job: NewJob, claim: ClaimAtInsert): Promise<{ result: EnqueueResult; claimed: Job | null }> {
+    const row = await this.backend.insertClaimed(job, claim);
+    if (row) return { result: { id: job.id, inserted: true }, claimed: row.status === JobStatus.Running ? mapJobRow(row) : null };
+    // A live job holds the unique key: the usual path finds it, or inserts pending if it just ended.
+    const [result] = await this.enqueue([job]);
+    return { result, claimed: null };
   }
 
   async claim(request: ClaimRequest): Promise<Job[]> {

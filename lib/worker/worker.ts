@@ -11,7 +11,7 @@ import type { WorkerOptions } from '../interfaces/worker-options.interface.js';
 import type { JobContextRuntime } from '../queue/job-context.js';
 import type { JobQueue } from '../queue/job-queue.js';
 import { startScheduler, type Scheduler } from '../scheduling/scheduler.js';
-import type { JobOutcome } from '../storage/job-storage.interface.js';
+import type { ClaimAtInsert, JobOutcome } from '../storage/job-storage.interface.js';
 import { JobRunner } from './job-runner.js';
 import { LockKeeper } from './lock-keeper.js';
 import { OutcomeBuffer } from './outcome-buffer.js';
@@ -212,6 +212,45 @@ export class Worker implements JobContextRuntime {
     return true;
   }
 
+  /**
+   * @internal Takes a slot of `queue` for a job that the caller inserts already claimed by
+   * this worker, or returns null when the worker does not run the queue, has no free slot,
+   * or is paused or stopping. The caller must settle the reservation with start() or cancel().
+   */
+  reserveSlot(queue: string): SlotReservation | null {
+    if (this.lifecycle !== 'running' || this.paused) return null;
+    const concurrency = this.options.queues?.get(queue);
+    const busySlots = this.runningByQueue.get(queue) ?? 0;
+    if (concurrency === undefined || busySlots >= concurrency) return null;
+    this.runningByQueue.set(queue, busySlots + 1);
+    // Tracked like a claim in flight, so that waitForPause() waits for it.
+    const dispatched = deferred();
+    this.dispatching.add(dispatched.promise);
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      this.runningByQueue.set(queue, (this.runningByQueue.get(queue) ?? 1) - 1);
+      this.settleDispatch(dispatched);
+      return true;
+    };
+    return {
+      claim: { workerId: this.id, lockMs: this.options.lockDurationMs },
+      start: (job) => {
+        if (!settle()) return;
+        // The worker paused or began stopping while the insert ran: the job goes back to pending.
+        if (this.lifecycle !== 'running' || this.paused) {
+          void this.release([job]).then(() => this.queue.wakeup.notify(queue));
+          return;
+        }
+        this.launch(job, queue);
+      },
+      cancel: () => {
+        if (settle()) this.queue.wakeup.notify(queue);
+      },
+    };
+  }
+
   /** @internal Aborts the run of a job on this worker after the database changed its state. */
   abortIfRunning(jobId: string, reason: 'cancelled' | 'job-paused'): boolean {
     return this.lockKeeper?.abortIfRunning(jobId, reason) ?? false;
@@ -353,6 +392,15 @@ export class Worker implements JobContextRuntime {
       this.errors.error('release', `Worker ${this.id} failed to release claimed jobs ${ids}: ${this.storageCalls.describeFailure(error)}`);
     }
   }
+}
+
+/** A worker slot held for a job that is being inserted already claimed. */
+export interface SlotReservation {
+  readonly claim: ClaimAtInsert;
+  /** Runs the job, which the insert claimed for this worker. */
+  start(job: Job): void;
+  /** Frees the slot: the job was not inserted, or was inserted pending. */
+  cancel(): void;
 }
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {

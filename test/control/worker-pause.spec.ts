@@ -108,7 +108,8 @@ describe.each(testDialects())('worker pause on %s', (dialect) => {
       // The claim loop is sequential: once a spied claim has returned, no claim that started
       // before the spy can still be in flight and take the job unobserved.
       await spiedClaimSeen;
-      const id = await harness.queue.enqueue('instant', {});
+      // enqueueMany never hands a job straight to an idle worker, so this job goes through a claim.
+      const [id] = await harness.queue.enqueueMany([{ type: 'instant', args: {} }]);
       await events.waitUntil(() => events.events.some((event) => event instanceof WorkerPaused));
       await worker.waitForPause(5_000);
       const stored = await harness.queue.getJob(id);

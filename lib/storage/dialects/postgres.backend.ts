@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { EntityManager } from 'typeorm';
 import type {
   CheckpointRecord,
+  ClaimAtInsert,
   ClaimRequest,
   ClaimToken,
   JobOutcome,
@@ -54,6 +55,22 @@ export class PostgresBackend implements StorageBackend {
       manager,
     );
     return new Map(rows.map((row) => [row.unique_key, row.id]));
+  }
+
+  async insertClaimed(job: NewJob, claim: ClaimAtInsert): Promise<JobRow | null> {
+    const [row] = await this.query<JobRow>(this.sql.insertClaimed, [
+      job.id,
+      job.type,
+      job.queue,
+      job.argsJson,
+      job.priority,
+      job.maxRetries,
+      job.uniqueKey,
+      encodeBackoff(job.backoff),
+      claim.workerId,
+      Math.round(claim.lockMs),
+    ]);
+    return row ?? null;
   }
 
   claim(request: ClaimRequest): Promise<JobRow[]> {

@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { EntityManager } from 'typeorm';
 import type {
   CheckpointRecord,
+  ClaimAtInsert,
   ClaimRequest,
   ClaimToken,
   JobOutcome,
@@ -93,6 +94,22 @@ export class SqliteBackend implements StorageBackend {
       ? await manager.query(this.sql.findLiveHolders, [keys])
       : (this.prepare('findLiveHolders').all(keys) as Array<{ unique_key: string; id: string }>);
     return new Map(rows.map((row) => [row.unique_key, row.id]));
+  }
+
+  async insertClaimed(job: NewJob, claim: ClaimAtInsert): Promise<JobRow | null> {
+    const [row] = this.writeAll<JobRow>('insertClaimed', {
+      id: job.id,
+      type: job.type,
+      queue: job.queue,
+      args: job.argsJson,
+      priority: job.priority,
+      maxRetries: job.maxRetries,
+      uniqueKey: job.uniqueKey,
+      backoff: encodeBackoff(job.backoff),
+      workerId: claim.workerId,
+      lockMs: Math.round(claim.lockMs),
+    });
+    return row ?? null;
   }
 
   async claim(request: ClaimRequest): Promise<JobRow[]> {

@@ -70,6 +70,29 @@ export function createSqliteStatements(tables: TableNames) {
       RETURNING id`,
 
     /**
+     * Inserts one job that is due now already claimed by a worker of this process, so that it
+     * starts without a separate claim: status running, attempt 1, locked by @workerId for
+     * @lockMs milliseconds; pending instead when its queue is paused.
+     */
+    insertClaimed: `
+      INSERT INTO ${jobs} (id, type, queue, args, priority, status, attempt, max_retries,
+                           unique_key, backoff, run_at, created_at, updated_at,
+                           locked_by, locked_until, started_at, last_heartbeat_at)
+      SELECT @id, @type, @queue, @args, @priority,
+             CASE WHEN paused.queue IS NULL THEN 'running' ELSE 'pending' END,
+             CASE WHEN paused.queue IS NULL THEN 1 ELSE 0 END,
+             @maxRetries, @uniqueKey, @backoff, ${NOW}, ${NOW}, ${NOW},
+             CASE WHEN paused.queue IS NULL THEN @workerId END,
+             CASE WHEN paused.queue IS NULL THEN ${NOW} + @lockMs END,
+             CASE WHEN paused.queue IS NULL THEN ${NOW} END,
+             CASE WHEN paused.queue IS NULL THEN ${NOW} END
+      FROM (SELECT 1) AS one
+      LEFT JOIN ${pausedQueues} AS paused ON paused.queue = @queue
+      WHERE true
+      ON CONFLICT (unique_key) WHERE ${LIVE_UNIQUE_KEY} DO NOTHING
+      RETURNING *`,
+
+    /**
      * One JSON array of unique keys. Returns the live job holding each key. Without INDEXED BY,
      * SQLite, which has no statistics on a json_each list, may read every pending row instead.
      */
