@@ -241,8 +241,8 @@ export interface JobStorage {
 
   /**
    * Calls `onQueues` with the queues of jobs enqueued by any process, as they commit, or
-   * with null when some may have been missed. Returns a function that stops listening.
-   * Storages without cross-process notifications (SQLite) return a no-op.
+   * with null when some may have been missed. Returns a function that stops listening. On
+   * SQLite every commit of another connection to the file calls it with null.
    */
   listenForEnqueues(onQueues: (queues: string[] | null) => void): () => Promise<void>;
 

@@ -16,10 +16,12 @@ import { PauseMode } from '../control/pause-mode.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { JobStatus, type Job } from '../interfaces/job.interface.js';
 import { dialectOfDataSource, dialectOfDriverType, type StorageDialect } from './dialects/dialect.js';
+import type BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
 import { PostgresBackend } from './dialects/postgres.backend.js';
 import { enqueueChannel } from './dialects/postgres.dialect.js';
 import { PostgresEnqueueListener } from './postgres-enqueue-listener.js';
+import { SqliteChangeWatcher } from './sqlite-change-watcher.js';
 import { createPostgresStatements } from './dialects/postgres.dialect.js';
 import { compareClaimOrder, mapJobRow } from './dialects/row-mapper.js';
 import { SqliteBackend } from './dialects/sqlite.backend.js';
@@ -324,15 +326,21 @@ export class TypeOrmJobStorage implements JobStorage {
   }
 
   listenForEnqueues(onQueues: (queues: string[] | null) => void): () => Promise<void> {
-    if (this.dialect !== 'postgres') return async () => undefined;
-    let listener: PostgresEnqueueListener | undefined;
+    let listener: { stop(): void | Promise<void> } | undefined;
     let stopped = false;
-    // The pool exists once the storage has connected, which may happen in the background.
+    // The driver's connection exists once the storage has connected, which may happen in the background.
     void this.whenReady().then((ready) => {
       if (!ready || stopped) return;
-      const pool = (this.dataSource.driver as unknown as { master: pg.Pool }).master;
-      listener = new PostgresEnqueueListener(pool, enqueueChannel(this.tables), onQueues);
-      listener.start();
+      const driver = this.dataSource.driver as unknown as { master: pg.Pool; databaseConnection: BetterSqlite3.Database };
+      if (this.dialect === 'postgres') {
+        const postgres = new PostgresEnqueueListener(driver.master, enqueueChannel(this.tables), onQueues);
+        postgres.start();
+        listener = postgres;
+        return;
+      }
+      // SQLite cannot say which queues another process filled, so every queue wakes.
+      const sqlite = new SqliteChangeWatcher(driver.databaseConnection, () => onQueues(null));
+      if (sqlite.start()) listener = sqlite;
     });
     const stop = async () => {
       stopped = true;

@@ -26,6 +26,15 @@ function quoteLiteral(value: string): string {
 }
 
 /**
+ * Returns the call that announces enqueued jobs of the queues `queues` names, a
+ * comma-separated text. PostgreSQL delivers it at commit, so a listener never wakes for an
+ * uncommitted job.
+ */
+export function notifyEnqueued(tables: TableNames, queues: string): string {
+  return `pg_notify(${quoteLiteral(enqueueChannel(tables))}, ${queues})`;
+}
+
+/**
  * CTEs that follow a CTE named `written` (columns id, status, fan_out_id) of jobs that just
  * changed status. Finished sub-jobs are tallied into their fan-outs, a fan-out that is now
  * decided returns its waiting parent to pending, and a parent that failed cancels the live
@@ -130,7 +139,7 @@ export function createPostgresStatements(tables: TableNames) {
       RETURNING id, queue
       ),
       notified AS (
-        SELECT pg_notify(${quoteLiteral(enqueueChannel(tables))}, string_agg(DISTINCT queue, ',')) AS sent
+        SELECT ${notifyEnqueued(tables, "string_agg(DISTINCT queue, ',')")} AS sent
         FROM inserted
         HAVING count(*) > 0
       )

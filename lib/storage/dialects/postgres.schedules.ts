@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { ScheduleDefinition, ScheduleFiring } from '../schedule-storage.interface.js';
 import { quoteIdentifier, type TableNames } from '../table-names.js';
 import { encodeBackoff } from './encode-backoff.js';
+import { notifyEnqueued } from './postgres.dialect.js';
 import { ROLLBACK, withTransaction } from './pg-transaction.js';
 import { JOB_COLUMNS, TIMING_COLUMNS, type ScheduleBackend, type ScheduleRow } from './schedule-backend.js';
 
@@ -64,11 +65,18 @@ export function createPostgresScheduleStatements(tables: TableNames) {
       SET next_run_at = $4, last_run_at = $5, last_job_id = $6, updated_at = ${NOW}
       WHERE name = $1 AND revision = $2 AND next_run_at = $3 AND NOT paused`,
 
-    /** Inserts a tick's job, to run at once on the database clock. */
+    /**
+     * Inserts a tick's job, to run at once on the database clock, and wakes the workers of
+     * every process like an enqueue does.
+     */
     insertJob: `
-      INSERT INTO ${jobs} (id, type, queue, args, priority, status, attempt, max_retries, backoff,
-                           run_at, created_at, updated_at, schedule_name, scheduled_at)
-      VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, ${NOW}, ${NOW}, ${NOW}, $8, $9)`,
+      WITH inserted AS (
+        INSERT INTO ${jobs} (id, type, queue, args, priority, status, attempt, max_retries, backoff,
+                             run_at, created_at, updated_at, schedule_name, scheduled_at)
+        VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, ${NOW}, ${NOW}, ${NOW}, $8, $9)
+        RETURNING queue
+      )
+      SELECT ${notifyEnqueued(tables, 'queue')} FROM inserted`,
   });
 }
 
