@@ -16,6 +16,17 @@ export interface WorkerOptions {
   queues?: string[] | Record<string, QueueWorkerOptions>;
   /** Concurrency of each queue that does not set its own. Default 10. */
   concurrency?: number;
+  /**
+   * Most jobs of each queue claimed ahead of its free slots, so that a slot that frees starts
+   * the next job without waiting for a claim. The buffer keeps about as many jobs as the
+   * queue's handlers finished during the previous claim, so a queue of slow jobs prefetches
+   * little. A prefetched job that has not started within `prefetchTimeout` returns to pending
+   * for any worker, and the queue stops prefetching until one of its handlers finishes.
+   * 0 disables it. Default 100.
+   */
+  prefetch?: number;
+  /** How long a prefetched job may wait for a free slot. Default 1s. */
+  prefetchTimeout?: Duration;
   /** How often an idle queue is polled when no wake-up arrives. Default 1s. */
   pollInterval?: Duration;
   /** Lease of a claimed job; heartbeats renew it, and a job whose lease expired may be reclaimed. Default 30s. */

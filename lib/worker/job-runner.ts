@@ -11,7 +11,7 @@ import type { JobOutcome } from '../storage/job-storage.interface.js';
 import { executeJob, failureOutcome } from './job-execution.js';
 import type { OutcomeBuffer } from './outcome-buffer.js';
 import type { RetryingStorageCalls } from './retrying-storage-calls.js';
-import { abortRun, type RunningJob } from './running-job.js';
+import { abortRun, releasesJob, type RunningJob } from './running-job.js';
 
 /**
  * Runs one claimed job on behalf of a worker: the handler, then the outcome write and the
@@ -40,7 +40,7 @@ export class JobRunner {
 
     if (execution.kind === 'aborted') {
       // Shutdown and a worker pause give the job back. Otherwise the database already has the job's next state.
-      if (entry.abortReason === 'shutdown' || entry.abortReason === 'worker-paused') {
+      if (releasesJob(entry.abortReason)) {
         await this.write({ id: job.id, workerId: this.worker.workerId, attempt: job.attempt, kind: 'released' }, job);
       }
       return;

@@ -2,11 +2,17 @@ import type { Job } from '../interfaces/job.interface.js';
 import type { RunAbort } from './run-abort.js';
 
 /**
- * Why a run was stopped from outside its handler. `shutdown` and `worker-paused` return the
- * job to pending; after `lock-lost`, `cancelled` and `job-paused` the database already has
- * the job's next state, so the worker writes nothing.
+ * Why a run was stopped from outside its handler. `shutdown`, `worker-paused` and `expired`
+ * return the job to pending; `expired` means a prefetched job waited too long for a slot.
+ * After `lock-lost`, `cancelled` and `job-paused` the database already has the job's next
+ * state, so the worker writes nothing.
  */
-export type AbortReason = 'shutdown' | 'worker-paused' | 'lock-lost' | 'cancelled' | 'job-paused';
+export type AbortReason = 'shutdown' | 'worker-paused' | 'expired' | 'lock-lost' | 'cancelled' | 'job-paused';
+
+/** Reasons after which the worker returns the job to pending. */
+export function releasesJob(reason: AbortReason | null): boolean {
+  return reason === 'shutdown' || reason === 'worker-paused' || reason === 'expired';
+}
 
 /** A job a worker is running. */
 export interface RunningJob {
@@ -21,7 +27,8 @@ export interface RunningJob {
 
 const ABORT_MESSAGES: Record<AbortReason, string> = {
   shutdown: 'the worker is shutting down',
-  'worker-paused': 'the worker was paused aggressively',
+  'worker-paused': 'the worker was paused',
+  expired: 'the prefetched job waited too long for a free slot',
   'lock-lost': 'the job lock was lost',
   cancelled: 'the job was cancelled',
   'job-paused': 'the job was paused aggressively',

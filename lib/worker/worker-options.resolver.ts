@@ -14,6 +14,9 @@ export const DEFAULT_LOCK_DURATION_MS = 30_000;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 export const DEFAULT_COMPLETION_WINDOW_MS = 2;
+/** The most jobs a queue prefetches by default; how many it keeps follows its pace. */
+export const DEFAULT_PREFETCH = 100;
+export const DEFAULT_PREFETCH_TIMEOUT_MS = 1_000;
 /** Short enough that a cancel reaches a running handler in any process within about a second. */
 export const DEFAULT_LOCK_CHECK_INTERVAL_MS = 500;
 /**
@@ -37,6 +40,9 @@ export interface ResolvedWorkerOptions extends ResolvedWorkerRetry {
   shutdownTimeoutMs: number;
   lockCheckIntervalMs: number;
   completionWindowMs: number;
+  /** Most jobs claimed ahead per queue. */
+  prefetch: number;
+  prefetchTimeoutMs: number;
   /** 0 disables the stale-lock reaper. */
   staleLockIntervalMs: number;
   staleLockAgeMs: number;
@@ -62,6 +68,10 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
       `must be above 0 and below lockDuration (${lockDurationMs}ms), or leases expire between heartbeats`,
     );
   }
+  const prefetchTimeoutMs = parseDuration(options.prefetchTimeout ?? DEFAULT_PREFETCH_TIMEOUT_MS, 'worker prefetchTimeout');
+  if (prefetchTimeoutMs < 1) {
+    throw new InvalidOptionError('worker prefetchTimeout', options.prefetchTimeout, 'must be at least 1ms; set prefetch: 0 to turn prefetching off');
+  }
   const pollIntervalMs = parseDuration(options.pollInterval ?? DEFAULT_POLL_INTERVAL_MS, 'worker pollInterval');
   if (pollIntervalMs < 1) throw new InvalidOptionError('worker pollInterval', options.pollInterval, 'must be at least 1ms');
 
@@ -74,6 +84,8 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     heartbeatIntervalMs,
     shutdownTimeoutMs: parseDuration(options.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT_MS, 'worker shutdownTimeout'),
     completionWindowMs: parseDuration(options.completionWindow ?? DEFAULT_COMPLETION_WINDOW_MS, 'worker completionWindow'),
+    prefetch: assertInteger('worker prefetch', options.prefetch ?? DEFAULT_PREFETCH, 0, 10_000),
+    prefetchTimeoutMs,
     lockCheckIntervalMs: parseDuration(options.lockCheckInterval ?? DEFAULT_LOCK_CHECK_INTERVAL_MS, 'worker lockCheckInterval'),
     staleLockIntervalMs: parseDuration(options.staleLockInterval ?? DEFAULT_STALE_LOCK_INTERVAL_MS, 'worker staleLockInterval'),
     staleLockAgeMs: parseDuration(options.staleLockAge ?? DEFAULT_STALE_LOCK_AGE_MS, 'worker staleLockAge'),

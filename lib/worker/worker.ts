@@ -17,7 +17,8 @@ import { LockKeeper } from './lock-keeper.js';
 import { OutcomeBuffer } from './outcome-buffer.js';
 import { RetryingStorageCalls } from './retrying-storage-calls.js';
 import { RunAbort } from './run-abort.js';
-import { abortRun, type RunningJob } from './running-job.js';
+import { QueueSlots } from './queue-slots.js';
+import { abortRun, releasesJob, type RunningJob } from './running-job.js';
 import { StaleLockReaper } from './stale-lock-reaper.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions } from './worker-options.resolver.js';
 
@@ -32,8 +33,10 @@ export class Worker implements JobContextRuntime {
   private readonly logger: Logger;
   private readonly errors: RateLimitedLogger;
   private readonly options: ResolvedWorkerOptions;
+  /** Jobs this worker holds: running, writing their outcome, or prefetched and waiting for a slot. */
   private readonly running = new Map<string, RunningJob>();
-  private readonly runningByQueue = new Map<string, number>();
+  private readonly slots = new Map<string, QueueSlots>();
+  private prefetchSweep: NodeJS.Timeout | undefined;
   private stopController = new AbortController();
   private lockKeeper: LockKeeper | undefined;
   private paused: PauseMode | null = null;
@@ -74,8 +77,11 @@ export class Worker implements JobContextRuntime {
     return this.options.queues ?? new Map();
   }
 
+  /** Returns the jobs whose handlers run or whose outcomes are being written; prefetched jobs that wait are not counted. */
   runningJobCount(): number {
-    return this.running.size;
+    let waiting = 0;
+    for (const slots of this.slots.values()) waiting += slots.waitingCount;
+    return this.running.size - waiting;
   }
 
   /**
@@ -91,7 +97,15 @@ export class Worker implements JobContextRuntime {
     this.logger.log(`Worker ${this.id} started on queues ${queueList}`);
 
     this.queue.listenForEnqueues();
-    this.loops = [...this.options.queues.entries()].map(([queue, concurrency]) => this.claimLoop(queue, concurrency));
+    for (const [queue, concurrency] of this.options.queues) {
+      this.slots.set(queue, new QueueSlots(concurrency, this.options.prefetch, () => this.queue.wakeup.notify(queue)));
+    }
+    this.loops = [...this.options.queues.keys()].map((queue) => this.claimLoop(queue));
+    const { prefetchTimeoutMs } = this.options;
+    this.prefetchSweep = setInterval(() => {
+      for (const slots of this.slots.values()) slots.expire(prefetchTimeoutMs);
+    }, Math.max(10, Math.floor(prefetchTimeoutMs / 4)));
+    this.prefetchSweep.unref();
     this.lockKeeper = new LockKeeper(
       this.running,
       this.queue.storage,
@@ -154,12 +168,15 @@ export class Worker implements JobContextRuntime {
     }
     const wasPaused = this.paused !== null;
     this.paused = mode === PauseMode.Aggressive || this.paused === PauseMode.Aggressive ? PauseMode.Aggressive : PauseMode.Graceful;
+    // Prefetched jobs have not started, so they go back to pending in either mode.
+    for (const slots of this.slots.values()) slots.abortWaiting('worker-paused');
     if (mode === PauseMode.Aggressive) {
       for (const entry of this.running.values()) if (!entry.finishing) abortRun(entry, 'worker-paused');
     }
     if (!wasPaused || mode === PauseMode.Aggressive) {
-      this.logger.log(`Worker ${this.id} paused (${mode}) with ${this.running.size} running job(s)`);
-      this.queue.eventBus.emit(new WorkerPaused(this.id, mode, this.running.size));
+      const runningJobs = this.runningJobCount();
+      this.logger.log(`Worker ${this.id} paused (${mode}) with ${runningJobs} running job(s)`);
+      this.queue.eventBus.emit(new WorkerPaused(this.id, mode, runningJobs));
     }
   }
 
@@ -218,11 +235,8 @@ export class Worker implements JobContextRuntime {
    * or is paused or stopping. The caller must settle the reservation with start() or cancel().
    */
   reserveSlot(queue: string): SlotReservation | null {
-    if (this.lifecycle !== 'running' || this.paused) return null;
-    const concurrency = this.options.queues?.get(queue);
-    const busySlots = this.runningByQueue.get(queue) ?? 0;
-    if (concurrency === undefined || busySlots >= concurrency) return null;
-    this.runningByQueue.set(queue, busySlots + 1);
+    const slots = this.slots.get(queue);
+    if (this.lifecycle !== 'running' || this.paused || !slots?.tryTake()) return null;
     // Tracked like a claim in flight, so that waitForPause() waits for it.
     const dispatched = deferred();
     this.dispatching.add(dispatched.promise);
@@ -230,7 +244,6 @@ export class Worker implements JobContextRuntime {
     const settle = (): boolean => {
       if (settled) return false;
       settled = true;
-      this.runningByQueue.set(queue, (this.runningByQueue.get(queue) ?? 1) - 1);
       this.settleDispatch(dispatched);
       return true;
     };
@@ -240,13 +253,14 @@ export class Worker implements JobContextRuntime {
         if (!settle()) return;
         // The worker paused or began stopping while the insert ran: the job goes back to pending.
         if (this.lifecycle !== 'running' || this.paused) {
-          void this.release([job]).then(() => this.queue.wakeup.notify(queue));
+          slots.release(false);
+          void this.release([job]);
           return;
         }
-        this.launch(job, queue);
+        this.launch(job, queue, true);
       },
       cancel: () => {
-        if (settle()) this.queue.wakeup.notify(queue);
+        if (settle()) slots.release(false);
       },
     };
   }
@@ -267,6 +281,9 @@ export class Worker implements JobContextRuntime {
   }
 
   private async drain(): Promise<void> {
+    clearInterval(this.prefetchSweep);
+    // Prefetched jobs have not started: they go back to pending at once.
+    for (const slots of this.slots.values()) slots.abortWaiting('shutdown');
     if (this.running.size > 0) {
       this.logger.log(
         `Worker ${this.id} stopping: waiting up to ${this.options.shutdownTimeoutMs}ms for ${this.running.size} running job(s)`,
@@ -292,12 +309,14 @@ export class Worker implements JobContextRuntime {
     this.logger.log(`Worker ${this.id} stopped`);
   }
 
-  private async claimLoop(queue: string, concurrency: number): Promise<void> {
+  private async claimLoop(queue: string): Promise<void> {
+    const slots = this.slots.get(queue)!;
     const watched = new Set([queue]);
     const stopSignal = this.stopController.signal;
     // A storage that is still connecting in the background makes the worker wait here.
     if (this.queue.storage.whenReady && !(await this.queue.storage.whenReady(stopSignal))) return;
     let failures = 0;
+    let finishedAtLastClaim = slots.finishedCount;
     while (!stopSignal.aborted) {
       if (this.paused) {
         await Promise.race([this.resumed.promise, this.queue.wakeup.wait(null, 2 ** 31 - 1, stopSignal)]);
@@ -306,11 +325,13 @@ export class Worker implements JobContextRuntime {
       // Handlers that settle in the same turn of the event loop free their slots together,
       // so yielding once lets one claim fill them all instead of one claim per slot.
       await yieldToEventLoop();
-      const free = concurrency - (this.runningByQueue.get(queue) ?? 0);
+      slots.pace(slots.finishedCount - finishedAtLastClaim);
+      const free = slots.claimable();
       if (free <= 0) {
         await this.queue.wakeup.wait(watched, this.options.pollIntervalMs, stopSignal);
         continue;
       }
+      finishedAtLastClaim = slots.finishedCount;
       let claimed: Job[];
       const wakeupVersion = this.queue.wakeup.version;
       // Tracked until its jobs are launched or given back, so that waitForPause() waits for it.
@@ -351,7 +372,12 @@ export class Worker implements JobContextRuntime {
     }
   }
 
-  private launch(job: Job, queue: string): void {
+  /**
+   * Runs a claimed job once it has a slot of its queue. Until then it waits as a prefetched
+   * job, in `running` so that heartbeats renew its lock and lock checks see it.
+   */
+  private launch(job: Job, queue: string, slotTaken = false): void {
+    const slots = this.slots.get(queue)!;
     const entry: RunningJob = {
       job,
       queue,
@@ -361,7 +387,13 @@ export class Worker implements JobContextRuntime {
       done: Promise.resolve(),
     };
     this.running.set(job.id, entry);
-    this.runningByQueue.set(queue, (this.runningByQueue.get(queue) ?? 0) + 1);
+    const acquired = slotTaken ? Promise.resolve(true) : slots.acquire(entry);
+    entry.done = acquired
+      .then((granted) => (granted ? this.execute(entry, slots) : this.giveBack(entry)))
+      .finally(() => this.running.delete(job.id));
+  }
+
+  private async execute(entry: RunningJob, slots: QueueSlots): Promise<void> {
     // The slot frees once the handler settles, not once its outcome is written, so the next
     // claim overlaps the outcome write. The entry stays in `running`, and its lock renewed,
     // until the write ends.
@@ -369,13 +401,24 @@ export class Worker implements JobContextRuntime {
     const freeSlot = () => {
       if (!holdsSlot) return;
       holdsSlot = false;
-      this.runningByQueue.set(queue, (this.runningByQueue.get(queue) ?? 1) - 1);
-      this.queue.wakeup.notify(queue);
+      slots.release();
     };
-    entry.done = this.runner.run(entry, freeSlot).finally(() => {
-      this.running.delete(job.id);
+    try {
+      await this.runner.run(entry, freeSlot);
+    } finally {
       freeSlot();
-    });
+    }
+  }
+
+  /** Ends a prefetched job that never started: back to pending, unless the database already moved it on. */
+  private async giveBack(entry: RunningJob): Promise<void> {
+    if (!releasesJob(entry.abortReason)) return;
+    const { job } = entry;
+    try {
+      await this.outcomes.record({ id: job.id, workerId: this.id, attempt: job.attempt, kind: 'released' });
+    } catch (error) {
+      this.errors.error('release', `Worker ${this.id} failed to return prefetched job ${job.id} to pending: ${this.storageCalls.describeFailure(error)}`);
+    }
   }
 
   private settleDispatch(dispatched: { promise: Promise<void>; resolve: () => void }): void {
