@@ -84,16 +84,18 @@ export class PostgresBackend implements StorageBackend {
   }
 
   async recordOutcomes(outcomes: JobOutcome[]): Promise<string[]> {
-    const parameters = [
-      outcomes.map((outcome) => outcome.id),
-      outcomes.map((outcome) => outcome.workerId),
-      outcomes.map((outcome) => outcome.attempt),
-      outcomes.map((outcome) => outcome.kind),
-      outcomes.map((outcome) => (outcome.kind === 'completed' ? outcome.resultJson : null)),
-      outcomes.map((outcome) => ('errorJson' in outcome ? outcome.errorJson : null)),
-      outcomes.map((outcome) => (outcome.kind === 'retrying' ? Math.round(outcome.delayMs) : null)),
-    ];
-    const rows = await this.query<{ id: string }>(this.sql.recordOutcomes, parameters);
+    const batch = JSON.stringify(
+      outcomes.map((outcome) => ({
+        id: outcome.id,
+        worker_id: outcome.workerId,
+        attempt: outcome.attempt,
+        kind: outcome.kind,
+        result: outcome.kind === 'completed' ? outcome.resultJson : null,
+        error: 'errorJson' in outcome ? outcome.errorJson : null,
+        delay_ms: outcome.kind === 'retrying' ? Math.round(outcome.delayMs) : null,
+      })),
+    );
+    const rows = await this.query<{ id: string }>(this.sql.recordOutcomes, [batch]);
     return rows.map((row) => row.id);
   }
 

@@ -83,6 +83,23 @@ function fanOutEffects(jobs: string, fanOuts: string): string {
       )`;
 }
 
+/**
+ * The columns a claim returns, with every timestamp as float8 milliseconds since the epoch.
+ * node-postgres would otherwise parse each timestamptz with a regular expression into a Date,
+ * which made up about a sixth of the memory a worker allocates per job. Every stored time is
+ * cut to whole milliseconds, so the float is exact.
+ */
+function claimedColumns(alias: string): string {
+  const epochMs = (column: string) => `(extract(epoch FROM ${alias}${column}) * 1000)::float8 AS ${column}`;
+  return [
+    ...['id', 'seq', 'type', 'queue', 'args', 'priority', 'status', 'attempt', 'max_retries', 'last_error', 'result'].map(
+      (column) => `${alias}${column}`,
+    ),
+    ...['unique_key', 'backoff', 'locked_by', 'parent_job_id'].map((column) => `${alias}${column}`),
+    ...['run_at', 'started_at', 'completed_at', 'created_at', 'updated_at', 'last_heartbeat_at', 'locked_until'].map(epochMs),
+  ].join(', ');
+}
+
 /** Builds the SQL for one jobs table. Parameters are positional ($1 …). */
 export function createPostgresStatements(tables: TableNames) {
   const jobs = quoteIdentifier(tables.jobs);
@@ -110,7 +127,7 @@ export function createPostgresStatements(tables: TableNames) {
           updated_at = ${NOW}
       FROM next
       WHERE j.id = next.id
-      RETURNING j.*`;
+      RETURNING ${claimedColumns('j.')}`;
 
   return Object.freeze({
     /**
@@ -167,7 +184,7 @@ export function createPostgresStatements(tables: TableNames) {
       FROM (VALUES (1)) AS one
       LEFT JOIN ${pausedQueues} AS paused ON paused.queue = $3::varchar
       ON CONFLICT (unique_key) WHERE ${LIVE_UNIQUE_KEY} DO NOTHING
-      RETURNING *`,
+      RETURNING ${claimedColumns('')}`,
 
     /** $1: unique keys. Returns the live job holding each key. */
     findLiveHolders: `
@@ -189,9 +206,11 @@ export function createPostgresStatements(tables: TableNames) {
     claimOneQueue: claimStatement('queue = $1::varchar'),
 
     /**
-     * Writes a batch of mixed outcomes, each fenced on its claim token. $1 ids, $2 worker ids,
-     * $3 attempts, $4 kinds, $5 result JSON, $6 error JSON, $7 retry delays in milliseconds.
-     * An unknown kind sets status to NULL, which the NOT NULL constraint rejects.
+     * Writes a batch of mixed outcomes, each fenced on its claim token. $1 is one JSON array of
+     * { id, worker_id, attempt, kind, result, error, delay_ms }: result and error hold JSON
+     * text, delay_ms the retry delay. One JSON text costs the driver far less to send than seven
+     * arrays, which it escapes element by element. An unknown kind sets status to NULL, which
+     * the NOT NULL constraint rejects.
      */
     recordOutcomes: `
       WITH written AS (
@@ -210,8 +229,8 @@ export function createPostgresStatements(tables: TableNames) {
             locked_by = NULL,
             locked_until = NULL,
             updated_at = ${NOW}
-        FROM unnest($1::uuid[], $2::varchar[], $3::integer[], $4::varchar[], $5::text[], $6::text[], $7::float8[])
-             AS o(id, worker_id, attempt, kind, result, error, delay_ms)
+        FROM json_to_recordset($1::json)
+             AS o(id uuid, worker_id varchar, attempt integer, kind varchar, result text, error text, delay_ms float8)
         WHERE j.id = o.id AND j.locked_by = o.worker_id AND j.attempt = o.attempt AND j.status = 'running'
         RETURNING j.id, j.status, j.fan_out_id
       )${fanOutEffects(jobs, fanOuts)}
