@@ -60,12 +60,16 @@ export class LockKeeper {
 
   private async heartbeat(): Promise<void> {
     // A heartbeat that is still retrying must not overlap the next one.
-    if (this.running.size === 0 || this.heartbeatInFlight) return;
+    if (this.heartbeatInFlight) return;
+    // Leaves out runs whose outcome is being written. Their rows are locked by that write, and
+    // a heartbeat waiting on them while the write waits on a row the heartbeat holds is a
+    // deadlock. A job whose outcome could not be written leaves `running`, so its lock goes
+    // stale and the job is reclaimed.
+    const checked = [...this.running.values()].filter((entry) => !entry.finishing && !entry.abort.aborted);
+    if (checked.length === 0) return;
     this.heartbeatInFlight = true;
-    const checked = [...this.running.values()].filter((entry) => !entry.finishing);
     try {
-      // Only jobs still in `running`, so that a job whose outcome could not be written goes stale.
-      const held = new Set(await this.storageCalls.heartbeat(this.options.lockDurationMs, [...this.running.keys()]));
+      const held = new Set(await this.storageCalls.heartbeat(this.options.lockDurationMs, checked.map((entry) => entry.job.id)));
       this.errors.clear('heartbeat');
       for (const entry of checked) {
         if (!held.has(entry.job.id)) this.lost(entry, 'lock-lost');
