@@ -1,4 +1,5 @@
 import type { ValidationError } from 'class-validator';
+import { DurableJobsError } from '../errors/durable-jobs.error.js';
 import { DEFAULT_BACKOFF, resolveBackoff } from '../common/backoff.js';
 import { MAX_RETRIES, assertInteger, assertValidName } from '../common/names.js';
 import { ArgsValidationError, type ArgsViolation } from '../errors/args-validation.error.js';
@@ -99,7 +100,7 @@ export async function validateArgs(handler: RegisteredHandler, args: unknown): P
       { property: '(args)', value: args, constraints: { isObject: `args must be an object matching ${handler.argsClass.name}` } },
     ]);
   }
-  const { plainToInstance, validate } = await loadValidation();
+  const { plainToInstance, validate } = await loadValidation(handler);
   const instance = plainToInstance(handler.argsClass as new () => object, args);
   const errors = await validate(instance, { forbidUnknownValues: true });
   if (errors.length > 0) throw new ArgsValidationError(handler.name, flattenViolations(errors));
@@ -110,14 +111,24 @@ let validation: Promise<{ plainToInstance: typeof import('class-transformer').pl
 
 /**
  * Loads class-transformer and class-validator on first use. Together they add about 20 MB
- * to a process, and an application that declares no DTO class never needs them.
+ * to a process, and an application that declares no DTO class never needs them, so they are
+ * optional peer dependencies.
  */
-function loadValidation() {
+async function loadValidation(handler: RegisteredHandler) {
   validation ??= Promise.all([import('class-transformer'), import('class-validator')]).then(([transformer, validator]) => ({
     plainToInstance: transformer.plainToInstance,
     validate: validator.validate,
   }));
-  return validation;
+  try {
+    return await validation;
+  } catch (error) {
+    validation = undefined;
+    throw new DurableJobsError(
+      `Job type "${handler.name}" validates its args with ${handler.argsClass?.name ?? 'a DTO class'}, which needs ` +
+        `class-validator and class-transformer; install them with "npm install class-validator class-transformer"`,
+      { cause: error },
+    );
+  }
 }
 
 function flattenViolations(errors: ValidationError[], prefix = ''): ArgsViolation[] {
