@@ -178,7 +178,7 @@ export class TypeOrmJobStorage implements JobStorage {
   async enqueueClaimed(job: NewJob, claim: ClaimAtInsert): Promise<{ result: EnqueueResult; claimed: Job | null }> {
     const row = await this.backend.insertClaimed(job, claim);
     if (row) return { result: { id: job.id, inserted: true }, claimed: row.status === JobStatus.Running ? mapJobRow(row) : null };
-    // A live job holds the unique key: the usual path finds it, or inserts pending if it just ended.
+    // A live job has the unique key: the usual path finds it, or inserts pending if it just ended.
     const [result] = await this.enqueue([job]);
     return { result, claimed: null };
   }
@@ -338,7 +338,7 @@ export class TypeOrmJobStorage implements JobStorage {
         listener = postgres;
         return;
       }
-      // SQLite cannot say which queues another process filled, so every queue wakes.
+      // SQLite does not report which queues another process filled, so every queue wakes.
       const sqlite = new SqliteChangeWatcher(driver.databaseConnection, () => onQueues(null));
       if (sqlite.start()) listener = sqlite;
     });

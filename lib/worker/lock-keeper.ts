@@ -69,10 +69,10 @@ export class LockKeeper {
     if (checked.length === 0) return;
     this.heartbeatInFlight = true;
     try {
-      const held = new Set(await this.storageCalls.heartbeat(this.options.lockDurationMs, checked.map((entry) => entry.job.id)));
+      const renewed = new Set(await this.storageCalls.heartbeat(this.options.lockDurationMs, checked.map((entry) => entry.job.id)));
       this.errors.clear('heartbeat');
       for (const entry of checked) {
-        if (!held.has(entry.job.id)) this.lost(entry, 'lock-lost');
+        if (!renewed.has(entry.job.id)) this.lost(entry, 'lock-lost');
       }
     } catch (error) {
       this.errors.error(

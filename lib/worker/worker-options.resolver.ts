@@ -14,7 +14,7 @@ export const DEFAULT_LOCK_DURATION_MS = 30_000;
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 10_000;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 export const DEFAULT_COMPLETION_WINDOW_MS = 2;
-/** The most jobs a queue prefetches by default; how many it keeps follows its pace. */
+/** Maximum jobs a queue prefetches by default; how many it keeps follows its pace. */
 export const DEFAULT_PREFETCH = 100;
 export const DEFAULT_PREFETCH_TIMEOUT_MS = 1_000;
 /** Short enough that a cancel reaches a running handler in any process within about a second. */

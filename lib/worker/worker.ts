@@ -23,7 +23,7 @@ import { StaleLockReaper } from './stale-lock-reaper.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions } from './worker-options.resolver.js';
 
 /** Outcomes written per statement; a burst larger than this is split. */
-const OUTCOME_BATCH_LIMIT = Number(process.env.OBL ?? 500);
+const OUTCOME_BATCH_LIMIT = 500;
 
 /**
  * Claims jobs from its queues and runs them, up to each queue's concurrency. Each queue has

@@ -56,7 +56,7 @@ describe.each(testDialects())('heartbeat on %s', (dialect) => {
     worker = harness.queue.newWorker({ ...FAST_WORKER, heartbeatInterval: 50, concurrency: 2, queues: ['default'] });
     running = worker.start();
 
-    const held = await harness.queue.enqueue('held', {});
+    const heldJob = await harness.queue.enqueue('held', {});
     const quick = await harness.queue.enqueue('quick', {});
     await writing;
     // The next heartbeat after the quick job's write began renews the held job only.
@@ -64,12 +64,12 @@ describe.each(testDialects())('heartbeat on %s', (dialect) => {
     await new Promise<void>((resolve) => {
       onHeartbeat = resolve;
     });
-    expect(heartbeats[0]).toContain(held);
+    expect(heartbeats[0]).toContain(heldJob);
     expect(heartbeats[0]).not.toContain(quick);
 
     releaseWrite();
     releaseHandler();
     expect((await events.waitFor(JobCompleted, quick)).result).toBe('quick');
-    expect((await events.waitFor(JobCompleted, held)).result).toBe('done');
+    expect((await events.waitFor(JobCompleted, heldJob)).result).toBe('done');
   });
 });

@@ -107,10 +107,10 @@ describe.each(testDialects())('prefetch on %s', (dialect) => {
 
   it('runs no more handlers than its concurrency', async () => {
     let active = 0;
-    let mostActive = 0;
+    let maxActive = 0;
     harness.queue.register('counted', async () => {
       active += 1;
-      mostActive = Math.max(mostActive, active);
+      maxActive = Math.max(maxActive, active);
       await new Promise((resolve) => setImmediate(resolve));
       active -= 1;
     });
@@ -119,7 +119,7 @@ describe.each(testDialects())('prefetch on %s', (dialect) => {
     startWorker({ prefetch: 20, concurrency: 3 });
     await Promise.all(ids.map((id) => events.waitFor(JobCompleted, id)));
 
-    expect(mostActive).toBeLessThanOrEqual(3);
+    expect(maxActive).toBeLessThanOrEqual(3);
     // Some claim took more jobs than there were slots: those waited in the buffer.
     expect(claims.mock.calls.some(([request]) => request.limit > 3)).toBe(true);
     expect(events.events.filter((event) => event instanceof JobCompleted)).toHaveLength(300);
