@@ -16,6 +16,7 @@ interface Pending {
 export class OutcomeBuffer {
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private firstRecordedAt = 0;
 
   constructor(
     /** Writes a batch and returns the ids written. */
@@ -28,7 +29,11 @@ export class OutcomeBuffer {
   record(outcome: JobOutcome): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       this.pending.push({ outcome, resolve, reject });
-      if (this.pending.length >= this.maxBatch) this.flush();
+      if (this.pending.length === 1) this.firstRecordedAt = performance.now();
+      // The clock is checked here as well as by the timer: a worker whose synchronous SQLite
+      // claims keep the event loop busy may run the timer late, and every run of the batch
+      // stays in memory until it is written.
+      if (this.pending.length >= this.maxBatch || performance.now() - this.firstRecordedAt >= this.windowMs) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.windowMs);
     });
   }

@@ -325,6 +325,8 @@ export class Worker implements JobContextRuntime {
       // Handlers that settle in the same turn of the event loop free their slots together,
       // so yielding once lets one claim fill them all instead of one claim per slot.
       await yieldToEventLoop();
+      // A pause or stop during the yield starts no claim.
+      if (this.paused || stopSignal.aborted) continue;
       slots.pace(slots.finishedCount - finishedAtLastClaim);
       const free = slots.claimable();
       if (free <= 0) {
