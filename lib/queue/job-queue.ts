@@ -314,13 +314,14 @@ export class JobQueue {
   }
 
   /**
-   * Emits JobEnqueued and wakes this process's idle workers. Inside a caller's transaction
-   * the row is not visible until commit, so the next poll picks it up instead.
+   * Emits JobEnqueued and wakes this process's idle workers: at once for a job due now, at
+   * its run time for a later one. A job due now inside a caller's transaction is not visible
+   * until commit, so the next poll picks it up instead.
    */
   private announce(job: NewJob, inTransaction: boolean): void {
     this.eventBus.emit(new JobEnqueued(job.id, job.type, job.queue, job.priority, job.runAt));
-    if (!inTransaction && job.delayMs === 0 && (job.runAt === null || job.runAt.getTime() <= Date.now())) {
-      this.wakeup.notify(job.queue);
-    }
+    const runAt = job.runAt === null ? Date.now() + job.delayMs : job.runAt.getTime();
+    if (runAt > Date.now()) this.wakeup.notifyAt(job.queue, runAt);
+    else if (!inTransaction) this.wakeup.notify(job.queue);
   }
 }

@@ -73,6 +73,7 @@ export class JobRunner {
     if (job.parentJobId && outcome.kind === 'failed') this.queue.wakeup.notify();
     if (outcome.kind === 'retrying') {
       const nextRunAt = new Date(Date.now() + outcome.delayMs);
+      this.queue.wakeup.notifyAt(job.queue, nextRunAt.getTime());
       this.logger.warn(`Job ${job.id} (${job.type}) attempt ${job.attempt} failed, retrying at ${nextRunAt.toISOString()}: ${message}`);
       events.emit(new JobRetrying({ ...job, status: JobStatus.Retrying, lastError: message }, job.attempt, nextRunAt, message, execution.cause));
     } else {
