@@ -163,7 +163,7 @@ export interface JobStorage {
   /**
    * Inserts one job that is due now, already claimed by `claim.workerId` with attempt 1, in
    * one statement. `claimed` is the job to run, or null when the job was inserted pending
-   * because its queue is paused, or not inserted because a live job holds its unique key.
+   * because its queue is paused, or not inserted because a live job has its unique key.
    */
   enqueueClaimed(job: NewJob, claim: ClaimAtInsert): Promise<{ result: EnqueueResult; claimed: Job | null }>;
 

@@ -83,7 +83,7 @@ export interface StorageBackend {
   insertAllOrNothing(jobs: NewJob[], manager?: EntityManager): Promise<string[] | null>;
   /** Returns the id of the live job holding each key, keyed by unique key. */
   findLiveHolders(uniqueKeys: string[], manager?: EntityManager): Promise<Map<string, string>>;
-  /** Returns the inserted row, running or pending, or null when a live job holds its unique key. */
+  /** Returns the inserted row, running or pending, or null when a live job has its unique key. */
   insertClaimed(job: NewJob, claim: ClaimAtInsert): Promise<JobRow | null>;
   claim(request: ClaimRequest): Promise<JobRow[]>;
   recordOutcomes(outcomes: JobOutcome[]): Promise<string[]>;
