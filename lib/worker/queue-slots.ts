@@ -19,10 +19,10 @@ interface WaitingRun {
 export class QueueSlots {
   private busy = 0;
   private readonly waiting: WaitingRun[] = [];
-  /** Handlers of the queue finished so far; the claim loop reads it once per cycle. */
+  /** Handlers of the queue finished so far, read by the claim loop once per cycle. */
   private finished = 0;
   private paceTarget = 0;
-  /** Set when prefetched jobs waited too long; cleared when a handler of the queue finishes. */
+  /** Set when prefetched jobs waited too long, and cleared when a handler of the queue finishes. */
   private prefetchSuspended = false;
 
   constructor(
@@ -99,7 +99,7 @@ export class QueueSlots {
     this.onFreed();
   }
 
-  /** Aborts the waiting jobs that waited `timeoutMs` or longer and suspends prefetching; returns how many. */
+  /** Aborts the jobs that waited `timeoutMs` or longer, suspends prefetching, and returns how many it aborted. */
   expire(timeoutMs: number, now = performance.now()): number {
     const expired = this.waiting.filter((waiting) => now - waiting.since >= timeoutMs);
     if (expired.length === 0) return 0;

@@ -1,4 +1,4 @@
-/** Run times kept per queue by notifyAt(); later ones are left to polling. */
+/** Run times kept per queue by notifyAt(). Later ones are left to polling. */
 const MAX_DUE_TIMES = 1_000;
 /** How long after a job's run time its wake-up fires, to absorb small clock differences. */
 const DUE_MARGIN_MS = 5;
@@ -40,7 +40,7 @@ export class Wakeup {
   /**
    * Wakes the loops that watch `queue` at `at` (epoch milliseconds), when a job of this process
    * comes due there, so that it does not wait for the next poll. Each queue keeps at most
-   * MAX_DUE_TIMES of the earliest times; jobs due later than those are found by polling.
+   * MAX_DUE_TIMES of the earliest times, and jobs due later than those are found by polling.
    */
   notifyAt(queue: string, at: number): void {
     const times = this.dueTimes.get(queue) ?? [];

@@ -33,7 +33,7 @@ export class Worker implements JobContextRuntime {
   private readonly logger: Logger;
   private readonly errors: RateLimitedLogger;
   private readonly options: ResolvedWorkerOptions;
-  /** Jobs this worker holds: running, writing their outcome, or prefetched and waiting for a slot. */
+  /** Jobs locked by this worker: running, writing their outcome, or prefetched and waiting for a slot. */
   private readonly running = new Map<string, RunningJob>();
   private readonly slots = new Map<string, QueueSlots>();
   private prefetchSweep: NodeJS.Timeout | undefined;
@@ -77,7 +77,7 @@ export class Worker implements JobContextRuntime {
     return this.options.queues ?? new Map();
   }
 
-  /** Returns the jobs whose handlers run or whose outcomes are being written; prefetched jobs that wait are not counted. */
+  /** Returns how many jobs run or write their outcome here. Prefetched jobs that wait are not counted. */
   runningJobCount(): number {
     let waiting = 0;
     for (const slots of this.slots.values()) waiting += slots.waitingCount;

@@ -125,7 +125,7 @@ describe.each(testDialects())('prefetch on %s', (dialect) => {
     expect(events.events.filter((event) => event instanceof JobCompleted)).toHaveLength(300);
   });
 
-  it('returns jobs that waited too long to pending', async () => {
+  it('releases jobs that waited too long', async () => {
     startWorker({ prefetch: 5, prefetchTimeout: 100 });
     const { gated, waiting } = await blockedBatch(5);
     await gateReached;

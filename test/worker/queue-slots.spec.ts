@@ -93,7 +93,7 @@ describe('QueueSlots', () => {
     expect(waiters.map((entry) => entry.abortReason)).toEqual(['shutdown', 'shutdown']);
   });
 
-  it('refuses a run aborted before it waits', async () => {
+  it('rejects a run aborted early', async () => {
     const slots = new QueueSlots(1, 5, () => undefined);
     await slots.acquire(entryFor('a'));
     const late = entryFor('b');

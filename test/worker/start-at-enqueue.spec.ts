@@ -61,7 +61,7 @@ describe.each(testDialects())('start at enqueue on %s', (dialect) => {
   const atGate = (id: string) =>
     events.waitUntil(() => events.events.some((event) => event instanceof CustomEvent && event.jobId === id && event.kind === 'at-gate'));
 
-  it('starts a job on an idle worker without a claim', async () => {
+  it('starts without a claim when idle', async () => {
     await startWorker(2);
     const claims = jest.spyOn(harness.queue.storage, 'claim');
     const id = await harness.queue.enqueue('gated', {});
@@ -104,7 +104,7 @@ describe.each(testDialects())('start at enqueue on %s', (dialect) => {
     expect((await events.waitFor(JobCompleted, waiting)).result).toBe('attempt 1');
   });
 
-  it('frees the slot when a live job holds the unique key', async () => {
+  it('frees the slot on a duplicate key', async () => {
     await startWorker(1);
     const holder = await harness.queue.enqueue('instant', {}, { unique: 'report-7', delay: '1h' });
     await expect(harness.queue.enqueue('instant', {}, { unique: 'report-7' })).rejects.toBeInstanceOf(DuplicateJobError);
@@ -115,7 +115,7 @@ describe.each(testDialects())('start at enqueue on %s', (dialect) => {
     expect((await events.waitFor(JobCompleted, next)).result).toBe('attempt 1');
   });
 
-  it('returns the job to pending when the worker pauses during the insert', async () => {
+  it('releases the job on a pause mid-insert', async () => {
     await startWorker(2);
     const storage = harness.queue.storage;
     const enqueueClaimed = storage.enqueueClaimed.bind(storage);
