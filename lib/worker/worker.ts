@@ -244,23 +244,26 @@ export class Worker implements JobContextRuntime {
     const settle = (): boolean => {
       if (settled) return false;
       settled = true;
-      this.settleDispatch(dispatched);
       return true;
     };
     return {
       claim: { workerId: this.id, lockMs: this.options.lockDurationMs },
       start: (job) => {
         if (!settle()) return;
-        // The worker paused or began stopping while the insert ran: the job goes back to pending.
+        // The worker paused or began stopping while the insert ran: the job goes back to
+        // pending, and waitForPause() and stop() wait until the release is written.
         if (this.lifecycle !== 'running' || this.paused) {
           slots.release(false);
-          void this.release([job]);
+          void this.release([job]).finally(() => this.settleDispatch(dispatched));
           return;
         }
         this.launch(job, queue, true);
+        this.settleDispatch(dispatched);
       },
       cancel: () => {
-        if (settle()) slots.release(false);
+        if (!settle()) return;
+        slots.release(false);
+        this.settleDispatch(dispatched);
       },
     };
   }
@@ -291,6 +294,8 @@ export class Worker implements JobContextRuntime {
     }
     await this.scheduler?.stop();
     await Promise.all(this.loops);
+    // An enqueue that reserved a slot before the stop releases its job before stop() returns.
+    await Promise.all(this.dispatching);
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, this.options.shutdownTimeoutMs).unref());
     const allDone = Promise.all([...this.running.values()].map((entry) => entry.done)).then(() => undefined);
     await Promise.race([allDone, deadline]);

@@ -58,6 +58,24 @@ describe.each(testDialects())('start at enqueue on %s', (dialect) => {
     await harness.close();
   });
 
+  /** Holds every release write open until open() is called. */
+  function holdReleases(): { started: Promise<void>; open: () => void; restore: () => void } {
+    const storage = harness.queue.storage;
+    const recordOutcomes = storage.recordOutcomes.bind(storage);
+    let open!: () => void;
+    const held = new Promise<void>((resolve) => (open = resolve));
+    let called!: () => void;
+    const started = new Promise<void>((resolve) => (called = resolve));
+    const spy = jest.spyOn(storage, 'recordOutcomes').mockImplementation(async (outcomes) => {
+      if (outcomes.some((outcome) => outcome.kind === 'released')) {
+        called();
+        await held;
+      }
+      return recordOutcomes(outcomes);
+    });
+    return { started, open, restore: () => spy.mockRestore() };
+  }
+
   const atGate = (id: string) =>
     events.waitUntil(() => events.events.some((event) => event instanceof CustomEvent && event.jobId === id && event.kind === 'at-gate'));
 
@@ -124,9 +142,18 @@ describe.each(testDialects())('start at enqueue on %s', (dialect) => {
       worker.pause(PauseMode.Graceful);
       return enqueued;
     });
+    // The release write is held open, so that a waitForPause() that does not wait for it
+    // would resolve while the job is still stored as running.
+    const release = holdReleases();
     try {
       const id = await harness.queue.enqueue('instant', {});
-      await worker.waitForPause(5_000);
+      let paused = false;
+      const pauseDone = worker.waitForPause(5_000).then(() => (paused = true));
+      await release.started;
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(paused).toBe(false);
+      release.open();
+      await pauseDone;
       expect(await harness.queue.getJob(id)).toMatchObject({ status: JobStatus.Pending, attempt: 0, lockedBy: null });
       expect(events.of(JobStarted, id)).toHaveLength(0);
 
@@ -134,6 +161,35 @@ describe.each(testDialects())('start at enqueue on %s', (dialect) => {
       expect((await events.waitFor(JobCompleted, id)).result).toBe('attempt 1');
     } finally {
       spy.mockRestore();
+      release.restore();
+    }
+  });
+
+  it('releases the job before stop() returns on a stop mid-insert', async () => {
+    await startWorker(2);
+    const storage = harness.queue.storage;
+    const enqueueClaimed = storage.enqueueClaimed.bind(storage);
+    let stopped!: Promise<void>;
+    const insertSpy = jest.spyOn(storage, 'enqueueClaimed').mockImplementation(async (job, claim) => {
+      const enqueued = await enqueueClaimed(job, claim);
+      stopped = worker.stop();
+      return enqueued;
+    });
+    const release = holdReleases();
+    try {
+      const id = await harness.queue.enqueue('instant', {});
+      let done = false;
+      const stopDone = stopped.then(() => (done = true));
+      await release.started;
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(done).toBe(false);
+      release.open();
+      await stopDone;
+      expect(await harness.queue.getJob(id)).toMatchObject({ status: JobStatus.Pending, attempt: 0, lockedBy: null });
+      expect(events.of(JobStarted, id)).toHaveLength(0);
+    } finally {
+      insertSpy.mockRestore();
+      release.restore();
     }
   });
 
