@@ -32,6 +32,12 @@ export interface DurableJobsModuleOptions {
   /** How long enqueue and other calls wait for a storage that is still connecting. Default 5s. */
   readyTimeout?: Duration;
   /**
+   * PostgreSQL only: sends the library's statements as named prepared statements, parsed and
+   * planned once per connection. Default true. Set false behind a pooler that does not keep
+   * prepared statements, such as PgBouncer in transaction mode before version 1.21.
+   */
+  preparedStatements?: boolean;
+  /**
    * Workers of this process. Omitted: one worker for `'default'` and every handler's queue.
    * An empty array: this process only enqueues.
    */

@@ -8,7 +8,7 @@ import { InvalidOptionError } from '../errors/invalid-option.error.js';
 import { dialectOfDriverType } from './dialects/dialect.js';
 import { StorageConnector, type StorageConnectorOptions } from './storage-connector.js';
 import { resolveTableNames } from './table-names.js';
-import { TypeOrmJobStorage } from './typeorm-job-storage.js';
+import { TypeOrmJobStorage, type TypeOrmJobStorageOptions } from './typeorm-job-storage.js';
 
 const logger = new Logger('DurableJobsStorage');
 
@@ -49,6 +49,12 @@ export interface JobStorageOptions {
   connectRetry?: Partial<RetryConfig>;
   /** How long a call waits for a storage that is still connecting. Default 5s. */
   readyTimeout?: Duration;
+  /**
+   * PostgreSQL only: sends the library's statements as named prepared statements, parsed and
+   * planned once per connection. Default true. Set false behind a pooler that does not keep
+   * prepared statements, such as PgBouncer in transaction mode before version 1.21.
+   */
+  preparedStatements?: boolean;
 }
 
 /**
@@ -58,6 +64,9 @@ export interface JobStorageOptions {
  */
 export async function createJobStorage(options: JobStorageOptions = {}): Promise<TypeOrmJobStorage> {
   assertOneSource(options);
+  if (options.preparedStatements !== undefined && typeof options.preparedStatements !== 'boolean') {
+    throw new InvalidOptionError('preparedStatements', options.preparedStatements, 'must be true or false');
+  }
   // Validated before connecting, so a bad prefix creates no SQLite file and no pool.
   resolveTableNames(options.tablePrefix);
   const readyTimeoutMs = parseDuration(options.readyTimeout ?? DEFAULT_READY_TIMEOUT_MS, 'readyTimeout');
@@ -72,7 +81,7 @@ export async function createJobStorage(options: JobStorageOptions = {}): Promise
 
   let storage: TypeOrmJobStorage;
   try {
-    storage = new TypeOrmJobStorage(dataSource, { tablePrefix: options.tablePrefix, ownsDataSource: owned });
+    storage = new TypeOrmJobStorage(dataSource, { ...storageOptionsOf(options), ownsDataSource: owned });
   } catch (error) {
     if (owned) await dataSource.destroy();
     throw error;
@@ -86,6 +95,10 @@ export async function createJobStorage(options: JobStorageOptions = {}): Promise
     }
   }
   return storage;
+}
+
+function storageOptionsOf(options: JobStorageOptions): Pick<TypeOrmJobStorageOptions, 'tablePrefix' | 'preparedStatements'> {
+  return { tablePrefix: options.tablePrefix, preparedStatements: options.preparedStatements };
 }
 
 function assertOneSource(options: JobStorageOptions): void {
@@ -117,7 +130,7 @@ async function openInBackground(
     },
     { ...settings, dialect: dialectOfDriverType('type', dataSource.options.type) },
   );
-  storage = new TypeOrmJobStorage(dataSource, { tablePrefix: options.tablePrefix, ownsDataSource: owned, readiness: connector });
+  storage = new TypeOrmJobStorage(dataSource, { ...storageOptionsOf(options), ownsDataSource: owned, readiness: connector });
   try {
     await connector.start();
   } catch (error) {

@@ -55,6 +55,8 @@ export interface TypeOrmJobStorageOptions {
   tablePrefix?: string;
   /** Whether close() destroys the DataSource; true only when the storage created it. */
   ownsDataSource: boolean;
+  /** PostgreSQL only: named prepared statements. Default true; see JobStorageOptions. */
+  preparedStatements?: boolean;
   /**
    * @internal Set when the storage connects and migrates in the background. The DataSource
    * may then be uninitialised, and every call waits until the storage is ready.
@@ -86,6 +88,7 @@ export class TypeOrmJobStorage implements JobStorage {
   readonly schedules: ScheduleStorage;
   private backend: StorageBackend;
   private readonly ownsDataSource: boolean;
+  private readonly preparedStatements: boolean;
   private readonly readiness: StorageReadiness | null;
   private migration: Promise<void> | null = null;
   private readonly listenerStops = new Set<() => Promise<void>>();
@@ -102,6 +105,7 @@ export class TypeOrmJobStorage implements JobStorage {
     this.dialect = dialectOfDataSource(dataSource);
     this.tables = resolveTableNames(options.tablePrefix);
     this.ownsDataSource = options.ownsDataSource;
+    this.preparedStatements = options.preparedStatements ?? true;
     this.readiness = options.readiness ?? null;
     this.backend = this.readiness ? deferMethods(() => this.readyBackend()) : this.createBackend();
     this.schedules = createScheduleStorage(dataSource, this.dialect, this.tables, this.readiness);
@@ -405,7 +409,9 @@ export class TypeOrmJobStorage implements JobStorage {
     }
     const errors = new RateLimitedLogger(new Logger('DurableJobsStorage'));
     this.stopListeningForPoolErrors = listenForPoolErrors(driver.master as never, errors);
-    return new PostgresBackend(driver.master as never, createPostgresStatements(this.tables));
+    return new PostgresBackend(driver.master as never, createPostgresStatements(this.tables), {
+      preparedStatements: this.preparedStatements,
+    });
   }
 
   /** Rejects a manager of another database type, which would fail on this dialect's SQL. */

@@ -72,6 +72,15 @@ describe('createJobStorage', () => {
     expect(existsSync(sqlitePath)).toBe(false);
   });
 
+  it.each(['yes', 1, null])('rejects preparedStatements %j', async (preparedStatements) => {
+    const sqlitePath = join(directory, 'prepared.sqlite');
+    const attempt = createJobStorage({ sqlitePath, preparedStatements: preparedStatements as never });
+
+    await expect(attempt).rejects.toThrow(InvalidOptionError);
+    await expect(attempt).rejects.toThrow(/Invalid preparedStatements .*: must be true or false/);
+    expect(existsSync(sqlitePath)).toBe(false);
+  });
+
   it.each([
     [{ type: 'postgres', url: undefined }, /Invalid connection.url undefined: is missing or empty; set it to a postgres:\/\/ URL/],
     [{ type: 'postgres', url: '' }, /Invalid connection.url "": is missing or empty/],
