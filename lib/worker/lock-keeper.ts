@@ -6,6 +6,7 @@ import { JobStatus } from '../interfaces/job.interface.js';
 import type { JobStorage } from '../storage/job-storage.interface.js';
 import type { RetryingStorageCalls } from './retrying-storage-calls.js';
 import { abortRun, type AbortReason, type RunningJob } from './running-job.js';
+import type { RunningJobs } from './running-jobs.js';
 
 export interface LockKeeperOptions {
   workerId: string;
@@ -27,7 +28,7 @@ export class LockKeeper {
   private checkInFlight = false;
 
   constructor(
-    private readonly running: ReadonlyMap<string, RunningJob>,
+    private readonly running: RunningJobs,
     private readonly storage: JobStorage,
     private readonly storageCalls: RetryingStorageCalls,
     private readonly events: JobEventBus,
@@ -52,7 +53,7 @@ export class LockKeeper {
 
   /** Aborts the run of `jobId` on this worker, if it runs here; returns whether it did. */
   abortIfRunning(jobId: string, reason: AbortReason): boolean {
-    const entry = this.running.get(jobId);
+    const entry = this.running.find(jobId);
     if (!entry || entry.finishing) return false;
     abortRun(entry, reason);
     return true;
@@ -65,7 +66,7 @@ export class LockKeeper {
     // a heartbeat waiting on them while the write waits on a row the heartbeat holds is a
     // deadlock. A job whose outcome could not be written leaves `running`, so its lock goes
     // stale and the job is reclaimed.
-    const checked = [...this.running.values()].filter((entry) => !entry.finishing && !entry.abort.aborted);
+    const checked = this.running.values().filter((entry) => !entry.finishing && !entry.abort.aborted);
     if (checked.length === 0) return;
     this.heartbeatInFlight = true;
     try {
@@ -87,7 +88,7 @@ export class LockKeeper {
   private async checkLocks(): Promise<void> {
     if (this.running.size === 0 || this.checkInFlight) return;
     this.checkInFlight = true;
-    const checked = [...this.running.values()].filter((entry) => !entry.finishing);
+    const checked = this.running.values().filter((entry) => !entry.finishing);
     try {
       const states = new Map((await this.storage.lockStates(checked.map((entry) => entry.job.id))).map((state) => [state.id, state]));
       this.errors.clear('lock-check');
@@ -104,7 +105,7 @@ export class LockKeeper {
   }
 
   private lost(entry: RunningJob, reason: AbortReason): void {
-    if (entry.finishing || entry.abort.aborted || this.running.get(entry.job.id) !== entry) return;
+    if (entry.finishing || entry.abort.aborted || !this.running.has(entry)) return;
     const { job } = entry;
     if (reason === 'lock-lost') {
       this.logger.warn(`Job ${job.id} (${job.type}): worker ${this.options.workerId} lost its lock; aborting the handler`);

@@ -23,6 +23,8 @@ export interface RunningJob {
   /** Set while the outcome is being written, so a lock check does not mistake it for a lost lock. */
   finishing: boolean;
   done: Promise<void>;
+  /** Place in the worker's RunningJobs, or -1 outside it. */
+  position: number;
 }
 
 const ABORT_MESSAGES: Record<AbortReason, string> = {

@@ -19,6 +19,7 @@ import { RetryingStorageCalls } from './retrying-storage-calls.js';
 import { RunAbort } from './run-abort.js';
 import { QueueSlots } from './queue-slots.js';
 import { abortRun, releasesJob, type RunningJob } from './running-job.js';
+import { RunningJobs } from './running-jobs.js';
 import { StaleLockReaper } from './stale-lock-reaper.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions } from './worker-options.resolver.js';
 
@@ -34,7 +35,7 @@ export class Worker implements JobContextRuntime {
   private readonly errors: RateLimitedLogger;
   private readonly options: ResolvedWorkerOptions;
   /** Jobs locked by this worker: running, writing their outcome, or prefetched and waiting for a slot. */
-  private readonly running = new Map<string, RunningJob>();
+  private readonly running = new RunningJobs();
   private readonly slots = new Map<string, QueueSlots>();
   private prefetchSweep: NodeJS.Timeout | undefined;
   private stopController = new AbortController();
@@ -207,7 +208,7 @@ export class Worker implements JobContextRuntime {
     if (this.paused === null) throw new WorkerPauseError(`Worker ${this.id} is not paused; call pause() first`);
     // Claims in flight first: a claim that returns after the pause gives its jobs back.
     const idle = Promise.all(this.dispatching)
-      .then(() => Promise.all([...this.running.values()].map((entry) => entry.done)))
+      .then(() => Promise.all(this.running.values().map((entry) => entry.done)))
       .then(() => true);
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
@@ -223,7 +224,7 @@ export class Worker implements JobContextRuntime {
    * retried, and aborts its handler. Returns false when the job does not run here.
    */
   async cancelJob(jobId: string): Promise<boolean> {
-    const entry = this.running.get(jobId);
+    const entry = this.running.find(jobId);
     if (!entry || entry.finishing) return false;
     await this.queue.cancelJob(jobId);
     return true;
@@ -297,7 +298,7 @@ export class Worker implements JobContextRuntime {
     // An enqueue that reserved a slot before the stop releases its job before stop() returns.
     await Promise.all(this.dispatching);
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, this.options.shutdownTimeoutMs).unref());
-    const allDone = Promise.all([...this.running.values()].map((entry) => entry.done)).then(() => undefined);
+    const allDone = Promise.all(this.running.values().map((entry) => entry.done)).then(() => undefined);
     await Promise.race([allDone, deadline]);
 
     if (this.running.size > 0) {
@@ -306,7 +307,7 @@ export class Worker implements JobContextRuntime {
           'aborting them and returning them to pending',
       );
       for (const entry of this.running.values()) abortRun(entry, 'shutdown');
-      await Promise.all([...this.running.values()].map((entry) => entry.done));
+      await Promise.all(this.running.values().map((entry) => entry.done));
     }
     this.lockKeeper?.stop();
     await this.reaper?.stop();
@@ -392,12 +393,13 @@ export class Worker implements JobContextRuntime {
       abortReason: null,
       finishing: false,
       done: Promise.resolve(),
+      position: -1,
     };
-    this.running.set(job.id, entry);
+    this.running.add(entry);
     const acquired = slotTaken ? Promise.resolve(true) : slots.acquire(entry);
     entry.done = acquired
       .then((granted) => (granted ? this.execute(entry, slots) : this.giveBack(entry)))
-      .finally(() => this.running.delete(job.id));
+      .finally(() => this.running.remove(entry));
   }
 
   private async execute(entry: RunningJob, slots: QueueSlots): Promise<void> {

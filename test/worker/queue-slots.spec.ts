@@ -4,7 +4,7 @@ import type { RunningJob } from '../../lib/worker/running-job.js';
 import type { Job } from '../../lib/index.js';
 
 function entryFor(id: string): RunningJob {
-  return { job: { id } as Job, queue: 'default', abort: new RunAbort(), abortReason: null, finishing: false, done: Promise.resolve() };
+  return { job: { id } as Job, queue: 'default', abort: new RunAbort(), abortReason: null, finishing: false, done: Promise.resolve(), position: -1 };
 }
 
 describe('QueueSlots', () => {
