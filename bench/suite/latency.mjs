@@ -24,6 +24,7 @@ export async function measureLatencyInProcess(target, { samples }) {
   try {
     // Lets the worker finish its first claim, so every sample finds it idle.
     await sleep(SETTLE_MS);
+    await target.settle();
     const latencies = [];
     for (let index = 0; index < WARM_UP_SAMPLES + samples; index += 1) {
       await sleep(5 + Math.random() * 20);
@@ -55,6 +56,7 @@ export async function measureLatencyAcrossProcesses(target, { samples }) {
     worker.send({ type: 'start' });
     await started;
     await sleep(SETTLE_MS);
+    await target.settle();
     const latencies = [];
     for (let index = 0; index < WARM_UP_SAMPLES + samples; index += 1) {
       // A random gap spreads the enqueues over the worker's poll cycle. A fixed gap would put
@@ -82,6 +84,7 @@ export async function measureCommitRoundTrip(target, { samples }) {
   // The library creates and migrates the database, in WAL mode on SQLite.
   const { storage } = await openQueue(target);
   await storage.close();
+  await target.settle();
   const insert =
     target.dialect === 'postgres'
       ? `INSERT INTO ${JOBS_TABLE} (id, type, queue, args, status, max_retries, run_at, created_at, updated_at)

@@ -54,6 +54,8 @@ export async function measurePeers(databases, { directory, jobs }) {
     progress(`peer ${run.peer}, ${run.setting}, ${run.mode}`);
     const target = await databases.open('postgres', `peer_${run.key}`);
     try {
+      // As before the library's latency samples; the peer then creates its schema itself.
+      if (run.mode === 'latency') await target.settle();
       const line = await runPeer(directory, run, target.url);
       results[run.key] = { peer: run.peer, setting: run.setting, mode: run.mode, ...line };
     } catch (error) {
