@@ -23,7 +23,7 @@ const SIZES = {
   scaleLargeSqlite: { variable: 'BENCH_SCALE_LARGE_SQLITE', full: 1_000_000, quick: 100_000, help: 'pending rows of the large backlog on SQLite' },
   rssJobs: { variable: 'BENCH_RSS_JOBS', full: 100_000, quick: 20_000, help: 'jobs drained by a worker process whose peak RSS is measured' },
   ceilingSeconds: { variable: 'BENCH_CEILING_SECONDS', full: 15, quick: 5, help: 'duration of each pgbench run of the raw SQL ceiling' },
-  ceilingRows: { variable: 'BENCH_CEILING_ROWS', full: 400_000, quick: 400_000, help: 'pending rows of the raw SQL ceiling table' },
+  ceilingRows: { variable: 'BENCH_CEILING_ROWS', full: 1_000_000, quick: 400_000, help: 'pending rows of the raw SQL ceiling table' },
   poolMax: { variable: 'BENCH_PG_POOL', full: 20, quick: 20, help: 'pg.Pool max of each process that runs the library' },
   concurrency: { variable: 'BENCH_CONCURRENCY', full: 100, quick: 100, help: 'worker concurrency of the durable, scale and RSS benchmarks' },
 };
