@@ -71,12 +71,17 @@ function runPgbench(url, run, seconds) {
     child.once('error', (error) => reject(new Error(`Failed to start pgbench (${error.message}); install the PostgreSQL client tools or leave out the ceiling with --only`)));
     child.once('close', (code) => {
       const match = /tps = ([\d.]+) \(without initial connection time\)/.exec(output);
-      // claim20.sql completes the ids between the lowest and highest it claimed; with no row
-      // left to claim both are empty and the UPDATE fails to parse.
+      // claim20.sql completes the ids between the lowest and the highest it claimed. With no
+      // row left to claim, both bounds are empty and the UPDATE fails to parse.
       if (code !== 0 && output.includes('syntax error at or near "AND"')) {
         reject(new Error(`pgbench ${run.script} used up the pending rows of the ceiling table within ${seconds} s; raise BENCH_CEILING_ROWS`));
-      } else if (code !== 0 || !match) reject(new Error(`pgbench ${run.script} failed with exit code ${code}:\n${output}`));
-      else resolve(Number(match[1]));
+        return;
+      }
+      if (code !== 0 || !match) {
+        reject(new Error(`pgbench ${run.script} failed with exit code ${code}:\n${output}`));
+        return;
+      }
+      resolve(Number(match[1]));
     });
   });
 }

@@ -24,7 +24,7 @@ export class RunningJobs {
     this.entries.push(entry);
   }
 
-  /** Removes a run; does nothing when it is not here. */
+  /** Removes a run. A run that is not here is left alone. */
   remove(entry: RunningJob): void {
     if (!this.has(entry)) return;
     const last = this.entries.pop()!;
@@ -39,12 +39,12 @@ export class RunningJobs {
     return entry.position >= 0 && this.entries[entry.position] === entry;
   }
 
-  /** Finds the run of a job. A scan: only a cancel or a pause of one job looks a run up by id. */
+  /** Finds the run of a job by a scan, since only a cancel or a pause of one job looks it up by id. */
   find(jobId: string): RunningJob | undefined {
     return this.entries.find((entry) => entry.job.id === jobId);
   }
 
-  /** A copy of the runs, in no particular order. */
+  /** Returns a copy of the runs, in no particular order. */
   values(): RunningJob[] {
     return [...this.entries];
   }
