@@ -1,7 +1,8 @@
 import { jest } from '@jest/globals';
-import { JobCompleted, type JobContext, type Worker } from '../../lib/index.js';
+import { JobCompleted, JobReclaimed, type JobContext, type Worker } from '../../lib/index.js';
 import type { JobOutcome } from '../../lib/storage/job-storage.interface.js';
 import { testDialects } from '../support/databases.js';
+import { newJob } from '../storage/storage-test-helpers.js';
 import { EventRecorder, FAST_WORKER, createTestApp, type TestApp } from '../support/test-app.js';
 
 describe.each(testDialects())('heartbeat on %s', (dialect) => {
@@ -21,6 +22,65 @@ describe.each(testDialects())('heartbeat on %s', (dialect) => {
     jest.restoreAllMocks();
     events.stop();
     await harness.close();
+  });
+
+  it('renews all running jobs in one call', async () => {
+    const storage = harness.queue.storage;
+    const heartbeats: string[][] = [];
+    let onHeartbeat: () => void = () => undefined;
+    const heartbeat = storage.heartbeat.bind(storage);
+    jest.spyOn(storage, 'heartbeat').mockImplementation(async (workerId, lockMs, jobIds) => {
+      heartbeats.push(jobIds ?? []);
+      onHeartbeat();
+      return heartbeat(workerId, lockMs, jobIds);
+    });
+    let releaseHandlers!: () => void;
+    const handlersHeld = new Promise<void>((resolve) => (releaseHandlers = resolve));
+    let started = 0;
+    let allStarted!: () => void;
+    const everyoneRuns = new Promise<void>((resolve) => (allStarted = resolve));
+    harness.queue.register('held', async () => {
+      started += 1;
+      if (started === 5) allStarted();
+      await handlersHeld;
+      return 'done';
+    });
+    worker = harness.queue.newWorker({ ...FAST_WORKER, heartbeatInterval: 50, concurrency: 5, queues: ['default'] });
+    running = worker.start();
+    const ids = await harness.queue.enqueueMany(Array.from({ length: 5 }, () => ({ type: 'held', args: {} })));
+    await everyoneRuns;
+
+    // The first heartbeat after all five started carries all five ids.
+    heartbeats.length = 0;
+    await new Promise<void>((resolve) => {
+      onHeartbeat = resolve;
+    });
+    expect(heartbeats).toHaveLength(1);
+    expect([...heartbeats[0]].sort()).toEqual([...ids].sort());
+
+    releaseHandlers();
+    for (const id of ids) await events.waitFor(JobCompleted, id);
+  });
+
+  it('reclaims the jobs of a lost worker in one call', async () => {
+    const storage = harness.queue.storage;
+    const lost = Array.from({ length: 4 }, () => newJob('orphans', { type: 'orphan' }));
+    await storage.enqueue(lost);
+    // A worker that claimed them and died: their locks expire after 1 ms.
+    const claimed = await storage.claim({ workerId: 'lost-worker', queues: ['orphans'], limit: 10, lockMs: 1 });
+    expect(claimed).toHaveLength(4);
+    const reclaims: number[] = [];
+    const reclaim = storage.reclaimStaleLocks.bind(storage);
+    jest.spyOn(storage, 'reclaimStaleLocks').mockImplementation(async (staleAgeMs, limit) => {
+      const rows = await reclaim(staleAgeMs, limit);
+      reclaims.push(rows.length);
+      return rows;
+    });
+    worker = harness.queue.newWorker({ ...FAST_WORKER, staleLockInterval: 50, staleLockAge: 1, queues: ['default'] });
+    running = worker.start();
+
+    for (const job of lost) await events.waitFor(JobReclaimed, job.id);
+    expect(reclaims.filter((count) => count > 0)).toEqual([4]);
   });
 
   it('skips jobs whose outcome is being written', async () => {
