@@ -210,10 +210,22 @@ export function createPostgresStatements(tables: TableNames) {
      * { id, worker_id, attempt, kind, result, error, delay_ms }: result and error hold JSON
      * text, delay_ms the retry delay. One JSON text costs the driver far less to send than seven
      * arrays, which it escapes element by element. An unknown kind sets status to NULL, which
-     * the NOT NULL constraint rejects.
+     * the NOT NULL constraint rejects. Rows are locked in id order, as the heartbeat locks
+     * them: a heartbeat that took a job just before its run ended then waits for this write,
+     * or this write for it, where two orders could deadlock.
      */
     recordOutcomes: `
-      WITH written AS (
+      WITH o AS (
+        SELECT * FROM json_to_recordset($1::json)
+          AS o(id uuid, worker_id varchar, attempt integer, kind varchar, result text, error text, delay_ms float8)
+      ),
+      locked AS MATERIALIZED (
+        SELECT j.id FROM ${jobs} AS j JOIN o ON j.id = o.id
+        WHERE j.locked_by = o.worker_id AND j.attempt = o.attempt AND j.status = 'running'
+        ORDER BY j.id
+        FOR UPDATE OF j
+      ),
+      written AS (
         UPDATE ${jobs} AS j
         SET status = CASE o.kind
                        WHEN 'completed' THEN 'completed'
@@ -229,21 +241,30 @@ export function createPostgresStatements(tables: TableNames) {
             locked_by = NULL,
             locked_until = NULL,
             updated_at = ${NOW}
-        FROM json_to_recordset($1::json)
-             AS o(id uuid, worker_id varchar, attempt integer, kind varchar, result text, error text, delay_ms float8)
-        WHERE j.id = o.id AND j.locked_by = o.worker_id AND j.attempt = o.attempt AND j.status = 'running'
+        FROM o, locked
+        WHERE j.id = locked.id AND j.id = o.id
         RETURNING j.id, j.status, j.fan_out_id
       )${fanOutEffects(jobs, fanOuts)}
       SELECT id FROM written`,
 
-    /** $1 worker id, $2 lock milliseconds, $3 job ids, or NULL for every job of the worker. */
+    /**
+     * $1 worker id, $2 lock milliseconds, $3 job ids, or NULL for every job of the worker.
+     * Locks the rows in id order, like recordOutcomes.
+     */
     heartbeat: `
-      UPDATE ${jobs}
+      WITH locked AS MATERIALIZED (
+        SELECT id FROM ${jobs}
+        WHERE locked_by = $1 AND status = 'running' AND ($3::uuid[] IS NULL OR id = ANY($3::uuid[]))
+        ORDER BY id
+        FOR UPDATE
+      )
+      UPDATE ${jobs} AS j
       SET locked_until = ${NOW} + ${milliseconds('$2::float8')},
           last_heartbeat_at = ${NOW},
           updated_at = ${NOW}
-      WHERE locked_by = $1 AND status = 'running' AND ($3::uuid[] IS NULL OR id = ANY($3::uuid[]))
-      RETURNING id`,
+      FROM locked
+      WHERE j.id = locked.id
+      RETURNING j.id`,
 
     /**
      * $1 stale age in milliseconds, $2 limit. Returns running jobs whose lock expired more
