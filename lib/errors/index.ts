@@ -6,6 +6,7 @@ export * from './invalid-option.error.js';
 export * from './invalid-schedule.error.js';
 export * from './invalid-payload.error.js';
 export * from './retry-control.error.js';
+export * from './storage-closed.error.js';
 export * from './storage-unavailable.error.js';
 export * from './unknown-job-type.error.js';
 export * from './determinism.error.js';

@@ -14,6 +14,7 @@ import {
 } from '../errors/job-control.error.js';
 import { PauseMode } from '../control/pause-mode.js';
 import { InvalidOptionError } from '../errors/invalid-option.error.js';
+import { StorageClosedError } from '../errors/storage-closed.error.js';
 import { JobStatus, type Job } from '../interfaces/job.interface.js';
 import { dialectOfDataSource, dialectOfDriverType, type StorageDialect } from './dialects/dialect.js';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -55,7 +56,7 @@ export interface TypeOrmJobStorageOptions {
   tablePrefix?: string;
   /** Whether close() destroys the DataSource; true only when the storage created it. */
   ownsDataSource: boolean;
-  /** PostgreSQL only: named prepared statements. Default true; see JobStorageOptions. */
+  /** PostgreSQL only: whether to use named prepared statements. Default true, as in JobStorageOptions. */
   preparedStatements?: boolean;
   /**
    * @internal Set when the storage connects and migrates in the background. The DataSource
@@ -91,6 +92,7 @@ export class TypeOrmJobStorage implements JobStorage {
   private readonly preparedStatements: boolean;
   private readonly readiness: StorageReadiness | null;
   private migration: Promise<void> | null = null;
+  private closed = false;
   private readonly listenerStops = new Set<() => Promise<void>>();
   private realBackend: StorageBackend | undefined;
   private stopListeningForPoolErrors: (() => void) | undefined;
@@ -384,6 +386,9 @@ export class TypeOrmJobStorage implements JobStorage {
   }
 
   async close(): Promise<void> {
+    // Calls already running keep the backend they started with. Later ones get StorageClosedError.
+    this.closed = true;
+    this.backend = closedBackend();
     // A listening connection is never returned to the pool, which would keep the pool from ending.
     await Promise.all([...this.listenerStops].map((stop) => stop()));
     await this.readiness?.close();
@@ -394,6 +399,7 @@ export class TypeOrmJobStorage implements JobStorage {
   /** Waits until the storage is ready, then replaces the stand-in backend with the real one. */
   private async readyBackend(): Promise<StorageBackend> {
     await this.readiness?.waitUntilReady();
+    if (this.closed) return closedBackend();
     if (!this.realBackend) {
       this.realBackend = this.createBackend();
       this.backend = this.realBackend;
@@ -445,4 +451,17 @@ function uniqueKeyOf(job: NewJob): string {
     throw new DurableJobsError(`Job ${job.id} has no unique key, yet the database did not insert it`);
   }
   return job.uniqueKey;
+}
+
+/** Stands in for the backend of a closed storage: every call rejects with StorageClosedError. */
+function closedBackend(): StorageBackend {
+  return new Proxy({} as StorageBackend, {
+    get(_target, name) {
+      // A `then` method would make `await stand-in` treat it as a promise.
+      if (name === 'then') return undefined;
+      return async () => {
+        throw new StorageClosedError(String(name));
+      };
+    },
+  });
 }

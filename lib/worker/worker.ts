@@ -288,10 +288,11 @@ export class Worker implements JobContextRuntime {
     clearInterval(this.prefetchSweep);
     // Prefetched jobs have not started: they go back to pending at once.
     for (const slots of this.slots.values()) slots.abortWaiting('shutdown');
-    if (this.running.size > 0) {
-      this.logger.log(
-        `Worker ${this.id} stopping: waiting up to ${this.options.shutdownTimeoutMs}ms for ${this.running.size} running job(s)`,
-      );
+    // Counts handlers only: prefetched jobs were just aborted, and finished runs only wait
+    // for their outcome write.
+    const handlers = this.running.values().filter((entry) => !entry.finishing && !entry.abort.aborted).length;
+    if (handlers > 0) {
+      this.logger.log(`Worker ${this.id} stopping: waiting up to ${this.options.shutdownTimeoutMs}ms for ${handlers} running job(s)`);
     }
     await this.scheduler?.stop();
     await Promise.all(this.loops);

@@ -6,6 +6,7 @@ import {
   type Worker,
 } from '../../lib/index.js';
 import type { JobOutcome } from '../../lib/storage/job-storage.interface.js';
+import { CapturedLogger } from '../support/captured-logger.js';
 import { testDialects } from '../support/databases.js';
 import { EventRecorder, FAST_WORKER, createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -13,6 +14,7 @@ import { EventRecorder, FAST_WORKER, createTestApp, type TestApp } from '../supp
 // pending when they wait too long or the worker pauses or stops.
 describe.each(testDialects())('prefetch on %s', (dialect) => {
   let harness: TestApp;
+  let logger: CapturedLogger;
   let events: EventRecorder;
   let worker: Worker;
   let running: Promise<void>;
@@ -24,7 +26,8 @@ describe.each(testDialects())('prefetch on %s', (dialect) => {
   let onClaim: () => void = () => undefined;
 
   beforeEach(async () => {
-    harness = await createTestApp(dialect, { options: { workers: [] } });
+    logger = new CapturedLogger();
+    harness = await createTestApp(dialect, { logger, options: { workers: [] } });
     events = new EventRecorder(harness.queue);
     let reached!: () => void;
     gateReached = new Promise<void>((resolve) => (reached = resolve));
@@ -171,6 +174,10 @@ describe.each(testDialects())('prefetch on %s', (dialect) => {
     const claimedBehind = await claimedAmong(waiting);
 
     const stopped = worker.stop();
+    // Only the gated handler runs; the prefetched jobs behind it are not counted.
+    const stopping = logger.entries.filter((entry) => entry.message.includes('stopping: waiting up to'));
+    expect(stopping).toHaveLength(1);
+    expect(stopping[0].message).toMatch(/for 1 running job\(s\)$/);
     await releasesOf(claimedBehind);
     gate();
     await stopped;
