@@ -21,7 +21,7 @@ import { BenchDatabases } from './suite/databases.mjs';
 import { measureDrain, measureMultiProcessDrain } from './suite/drain.mjs';
 import { measureFanOut, measureWorkflows } from './suite/durable.mjs';
 import { measureEnqueue, measureEnqueueMany } from './suite/enqueue.mjs';
-import { measureCommitRoundTrip, measureLatencyAcrossProcesses, measureLatencyInProcess } from './suite/latency.mjs';
+import { measureLatencyAcrossProcesses, measureLatencyInProcess } from './suite/latency.mjs';
 import { checkPeersDir, measurePeers } from './suite/peers.mjs';
 import { evaluateTargets, formatResults } from './suite/report.mjs';
 import { measureBacklogDrain, measureDrainRss } from './suite/scale.mjs';
@@ -53,7 +53,6 @@ function benchmarksOf(sizes) {
     latency: [
       { key: 'latencyInProcess', run: (target) => measureLatencyInProcess(target, { samples: sizes.latencySamples }) },
       { key: 'latencyAcrossProcesses', run: (target) => measureLatencyAcrossProcesses(target, { samples: sizes.remoteLatencySamples }) },
-      { key: 'commitRoundTrip', run: (target) => measureCommitRoundTrip(target, { samples: sizes.latencySamples }) },
     ],
     durable: [
       { key: 'workflows', run: (target) => measureWorkflows(target, { workflows: sizes.workflows, concurrency: sizes.concurrency }) },

@@ -26,20 +26,50 @@ export async function measureLatencyInProcess(target, { samples }) {
     await sleep(SETTLE_MS);
     await target.settle();
     const latencies = [];
+    const floor = [];
     for (let index = 0; index < WARM_UP_SAMPLES + samples; index += 1) {
-      await sleep(5 + Math.random() * 20);
+      await sleep(randomGapMs());
       const started = new Promise((resolve) => (onStart = resolve));
       const enqueuedAt = performance.now();
       await queue.enqueue('probe', {});
       const latency = (await withTimeout(started, SAMPLE_TIMEOUT_MS, 'start of the probe job')) - enqueuedAt;
-      if (index >= WARM_UP_SAMPLES) latencies.push(latency);
+      // The floor sample follows each library sample, so both see the server in the same state.
+      await sleep(randomGapMs());
+      const floorLatency = await timeCommittedInsert(target);
+      if (index >= WARM_UP_SAMPLES) {
+        latencies.push(latency);
+        floor.push(floorLatency);
+      }
     }
-    return summarizeLatencies(latencies);
+    return { ...summarizeLatencies(latencies), commitFloor: summarizeLatencies(floor) };
   } finally {
     await worker.stop();
     await running;
     await storage.close();
   }
+}
+
+/** Returns the idle gap before each same-process sample and each floor sample, in ms. */
+function randomGapMs() {
+  return 5 + Math.random() * 20;
+}
+
+/**
+ * Times the floor under both latencies: one INSERT into the library's jobs table that commits,
+ * with no library code, through a plain driver connection. An enqueue cannot start its job
+ * before its own insert has committed, so the same-process figure cannot go below this one.
+ * The row is inserted completed, so no worker takes it.
+ */
+async function timeCommittedInsert(target) {
+  const insert =
+    target.dialect === 'postgres'
+      ? `INSERT INTO ${JOBS_TABLE} (id, type, queue, args, status, max_retries, run_at, created_at, updated_at)
+         VALUES ($1, 'probe', 'default', '{}', 'completed', 0, now(), now(), now()) RETURNING id`
+      : `INSERT INTO ${JOBS_TABLE} (id, type, queue, args, status, max_retries, run_at)
+         VALUES (?, 'probe', 'default', '{}', 'completed', 0, 0) RETURNING id`;
+  const started = performance.now();
+  await target.query(insert, [randomUUID()]);
+  return performance.now() - started;
 }
 
 export async function measureLatencyAcrossProcesses(target, { samples }) {
@@ -72,31 +102,4 @@ export async function measureLatencyAcrossProcesses(target, { samples }) {
     await worker.stop().catch(() => worker.kill());
     await storage.close();
   }
-}
-
-/**
- * Measures the floor under both latencies: one INSERT into the library's jobs table that
- * commits, sent after the same idle gaps as the in-process samples, with no library code. An enqueue cannot
- * start its job before its own insert has committed, so the in-process figure cannot go below
- * this one. The rows are inserted completed, so no worker would take them.
- */
-export async function measureCommitRoundTrip(target, { samples }) {
-  // The library creates and migrates the database, in WAL mode on SQLite.
-  const { storage } = await openQueue(target);
-  await storage.close();
-  await target.settle();
-  const insert =
-    target.dialect === 'postgres'
-      ? `INSERT INTO ${JOBS_TABLE} (id, type, queue, args, status, max_retries, run_at, created_at, updated_at)
-         VALUES ($1, 'probe', 'default', '{}', 'completed', 0, now(), now(), now()) RETURNING id`
-      : `INSERT INTO ${JOBS_TABLE} (id, type, queue, args, status, max_retries, run_at)
-         VALUES (?, 'probe', 'default', '{}', 'completed', 0, 0) RETURNING id`;
-  const latencies = [];
-  for (let index = 0; index < WARM_UP_SAMPLES + samples; index += 1) {
-    await sleep(5 + Math.random() * 20);
-    const started = performance.now();
-    await target.query(insert, [randomUUID()]);
-    if (index >= WARM_UP_SAMPLES) latencies.push(performance.now() - started);
-  }
-  return summarizeLatencies(latencies);
 }

@@ -24,7 +24,13 @@ function benchmarkRows(sizes) {
     },
     { key: 'latencyInProcess', label: 'enqueue-to-start, same process', unit: 'ms p50/p95/p99', show: latency },
     { key: 'latencyAcrossProcesses', label: 'enqueue-to-start, other process', unit: 'ms p50/p95/p99', show: latency },
-    { key: 'commitRoundTrip', label: 'one committed INSERT into the jobs table, no library', unit: 'ms p50/p95/p99', show: latency },
+    {
+      key: 'latencyInProcess',
+      pick: (r) => r.commitFloor,
+      label: 'one committed INSERT into the jobs table, no library',
+      unit: 'ms p50/p95/p99',
+      show: latency,
+    },
     {
       key: 'workflows',
       label: `${WORKFLOW_STEPS}-step ctx.call workflows, concurrency ${sizes.concurrency}`,
@@ -62,6 +68,12 @@ function largeLabel(sizes) {
   return `${number(sizes.scaleLarge)} (SQLite ${number(sizes.scaleLargeSqlite)})`;
 }
 
+/** Returns the part of a result that a row prints: the whole result unless the row picks one. */
+function pickFigure(result, pick) {
+  if (!result || result.error || !pick) return result;
+  return pick(result);
+}
+
 function cell(result, show) {
   if (!result) return '';
   if (result.error) return 'failed';
@@ -91,8 +103,8 @@ export function formatResults(results, sizes) {
   const header = ['benchmark', 'unit', 'SQLite', 'PostgreSQL', 'PG / ceiling'];
   const rows = [header];
   for (const row of benchmarkRows(sizes)) {
-    const sqlite = results.sqlite?.[row.key];
-    const postgres = results.postgres?.[row.key];
+    const sqlite = pickFigure(results.sqlite?.[row.key], row.pick);
+    const postgres = pickFigure(results.postgres?.[row.key], row.pick);
     if (!sqlite && !postgres) continue;
     const share = ceiling && row.rate && postgres && !postgres.error ? ratio(row.rate(postgres) / ceiling) : '';
     rows.push([row.label, row.unit, cell(sqlite, row.show), cell(postgres, row.show), share]);
@@ -153,7 +165,8 @@ export function evaluateTargets(results) {
   for (const dialect of ['sqlite', 'postgres']) {
     const name = dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL';
     const inProcess = figure(dialect, 'latencyInProcess');
-    add(`${name} enqueue-to-start p50, same process < 1 ms`, inProcess ? `${inProcess.p50Ms} ms` : null, inProcess ? inProcess.p50Ms < 1 : null);
+    const floor = inProcess?.commitFloor ? ` (one committed INSERT: ${inProcess.commitFloor.p50Ms} ms)` : '';
+    add(`${name} enqueue-to-start p50, same process < 1 ms`, inProcess ? `${inProcess.p50Ms} ms${floor}` : null, inProcess ? inProcess.p50Ms < 1 : null);
     const across = figure(dialect, 'latencyAcrossProcesses');
     add(`${name} enqueue-to-start p50, other process < 5 ms`, across ? `${across.p50Ms} ms` : null, across ? across.p50Ms < 5 : null);
   }
