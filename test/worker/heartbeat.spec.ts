@@ -24,16 +24,21 @@ describe.each(testDialects())('heartbeat on %s', (dialect) => {
     await harness.close();
   });
 
-  it('renews all running jobs in one call', async () => {
+  /** Watches the heartbeats of the storage; next() resolves with the job ids of the next one. */
+  function recordHeartbeats(): { next(): Promise<string[]> } {
     const storage = harness.queue.storage;
-    const heartbeats: string[][] = [];
-    let onHeartbeat: () => void = () => undefined;
+    let waiter: ((ids: string[]) => void) | null = null;
     const heartbeat = storage.heartbeat.bind(storage);
     jest.spyOn(storage, 'heartbeat').mockImplementation(async (workerId, lockMs, jobIds) => {
-      heartbeats.push(jobIds ?? []);
-      onHeartbeat();
+      waiter?.(jobIds ?? []);
+      waiter = null;
       return heartbeat(workerId, lockMs, jobIds);
     });
+    return { next: () => new Promise((resolve) => (waiter = resolve)) };
+  }
+
+  it('renews all running jobs in one call', async () => {
+    const heartbeats = recordHeartbeats();
     let releaseHandlers!: () => void;
     const handlersHeld = new Promise<void>((resolve) => (releaseHandlers = resolve));
     let started = 0;
@@ -51,12 +56,8 @@ describe.each(testDialects())('heartbeat on %s', (dialect) => {
     await everyoneRuns;
 
     // The first heartbeat after all five started carries all five ids.
-    heartbeats.length = 0;
-    await new Promise<void>((resolve) => {
-      onHeartbeat = resolve;
-    });
-    expect(heartbeats).toHaveLength(1);
-    expect([...heartbeats[0]].sort()).toEqual([...ids].sort());
+    const renewed = await heartbeats.next();
+    expect([...renewed].sort()).toEqual([...ids].sort());
 
     releaseHandlers();
     for (const id of ids) await events.waitFor(JobCompleted, id);
@@ -96,14 +97,7 @@ describe.each(testDialects())('heartbeat on %s', (dialect) => {
       await writeHeld;
       return recordOutcomes(outcomes);
     });
-    const heartbeats: string[][] = [];
-    let onHeartbeat: () => void = () => undefined;
-    const heartbeat = storage.heartbeat.bind(storage);
-    jest.spyOn(storage, 'heartbeat').mockImplementation(async (workerId, lockMs, jobIds) => {
-      heartbeats.push(jobIds ?? []);
-      onHeartbeat();
-      return heartbeat(workerId, lockMs, jobIds);
-    });
+    const heartbeats = recordHeartbeats();
 
     let releaseHandler!: () => void;
     const handlerHeld = new Promise<void>((resolve) => (releaseHandler = resolve));
@@ -120,12 +114,9 @@ describe.each(testDialects())('heartbeat on %s', (dialect) => {
     const quick = await harness.queue.enqueue('quick', {});
     await writing;
     // The next heartbeat after the quick job's write began renews the held job only.
-    heartbeats.length = 0;
-    await new Promise<void>((resolve) => {
-      onHeartbeat = resolve;
-    });
-    expect(heartbeats[0]).toContain(heldJob);
-    expect(heartbeats[0]).not.toContain(quick);
+    const renewed = await heartbeats.next();
+    expect(renewed).toContain(heldJob);
+    expect(renewed).not.toContain(quick);
 
     releaseWrite();
     releaseHandler();

@@ -76,6 +76,17 @@ describe.each(testDialects())('start at enqueue on %s', (dialect) => {
     return { started, open, restore: () => spy.mockRestore() };
   }
 
+  /** Checks that `waiting` settles only once the held release write goes through. */
+  async function expectToWaitForRelease(release: ReturnType<typeof holdReleases>, waiting: Promise<unknown>): Promise<void> {
+    let settled = false;
+    const done = waiting.then(() => (settled = true));
+    await release.started;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toBe(false);
+    release.open();
+    await done;
+  }
+
   const atGate = (id: string) =>
     events.waitUntil(() => events.events.some((event) => event instanceof CustomEvent && event.jobId === id && event.kind === 'at-gate'));
 
@@ -147,13 +158,7 @@ describe.each(testDialects())('start at enqueue on %s', (dialect) => {
     const release = holdReleases();
     try {
       const id = await harness.queue.enqueue('instant', {});
-      let paused = false;
-      const pauseDone = worker.waitForPause(5_000).then(() => (paused = true));
-      await release.started;
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(paused).toBe(false);
-      release.open();
-      await pauseDone;
+      await expectToWaitForRelease(release, worker.waitForPause(5_000));
       expect(await harness.queue.getJob(id)).toMatchObject({ status: JobStatus.Pending, attempt: 0, lockedBy: null });
       expect(events.of(JobStarted, id)).toHaveLength(0);
 
@@ -178,13 +183,7 @@ describe.each(testDialects())('start at enqueue on %s', (dialect) => {
     const release = holdReleases();
     try {
       const id = await harness.queue.enqueue('instant', {});
-      let done = false;
-      const stopDone = stopped.then(() => (done = true));
-      await release.started;
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(done).toBe(false);
-      release.open();
-      await stopDone;
+      await expectToWaitForRelease(release, stopped);
       expect(await harness.queue.getJob(id)).toMatchObject({ status: JobStatus.Pending, attempt: 0, lockedBy: null });
       expect(events.of(JobStarted, id)).toHaveLength(0);
     } finally {
