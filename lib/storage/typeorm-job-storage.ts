@@ -455,13 +455,7 @@ function uniqueKeyOf(job: NewJob): string {
 
 /** Stands in for the backend of a closed storage: every call rejects with StorageClosedError. */
 function closedBackend(): StorageBackend {
-  return new Proxy({} as StorageBackend, {
-    get(_target, name) {
-      // A `then` method would make `await stand-in` treat it as a promise.
-      if (name === 'then') return undefined;
-      return async () => {
-        throw new StorageClosedError(String(name));
-      };
-    },
+  return deferMethods<StorageBackend>(async (method) => {
+    throw new StorageClosedError(method);
   });
 }

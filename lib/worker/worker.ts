@@ -296,9 +296,10 @@ export class Worker implements JobContextRuntime {
     }
     await this.scheduler?.stop();
     await Promise.all(this.loops);
-    // An enqueue that reserved a slot before the stop releases its job before stop() returns.
-    await Promise.all(this.dispatching);
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, this.options.shutdownTimeoutMs).unref());
+    // An enqueue that reserved a slot before the stop releases its job before stop() returns,
+    // unless its insert is still stuck on an unreachable database at the deadline.
+    await Promise.race([Promise.all(this.dispatching), deadline]);
     const allDone = Promise.all(this.running.values().map((entry) => entry.done)).then(() => undefined);
     await Promise.race([allDone, deadline]);
 
