@@ -170,7 +170,7 @@ describe.each(testDialects())('start at enqueue on %s', (dialect) => {
     }
   });
 
-  it('releases the job before stop() returns on a stop mid-insert', async () => {
+  it('releases the job on a stop mid-insert', async () => {
     await startWorker(2);
     const storage = harness.queue.storage;
     const enqueueClaimed = storage.enqueueClaimed.bind(storage);
