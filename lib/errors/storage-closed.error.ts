@@ -8,8 +8,8 @@ import { DurableJobsError } from './durable-jobs.error.js';
 export class StorageClosedError extends DurableJobsError {
   constructor(readonly operation: string) {
     super(
-      `The job storage is closed, so ${operation} was not run and nothing was written. ` +
-        'Enqueue and read jobs before app.close() or storage.close(), or open a new storage.',
+      `The job storage is closed: a call reached it after close() and did not run (storage operation ${operation}). ` +
+        'Enqueue and read jobs before app.close() or storage.close(), or create a new storage with createJobStorage().',
     );
   }
 }

@@ -21,7 +21,7 @@ describe.each(testDialects())('closed storage on %s', (dialect) => {
 
     const attempt = storage.enqueue([newJob('closed')]);
     await expect(attempt).rejects.toBeInstanceOf(StorageClosedError);
-    await expect(attempt).rejects.toThrow(/job storage is closed, so insertJobs was not run .*before app\.close\(\)/);
+    await expect(attempt).rejects.toThrow(/job storage is closed: a call reached it after close\(\) and did not run \(storage operation insertJobs\)\. .*before app\.close\(\)/);
     await expect(storage.getJob(newJob('closed').id)).rejects.toBeInstanceOf(StorageClosedError);
     // Closing twice is harmless.
     await expect(storage.close()).resolves.toBeUndefined();
