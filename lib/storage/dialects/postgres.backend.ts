@@ -252,6 +252,9 @@ export class PostgresBackend implements StorageBackend {
    * shared with other storages whose table prefixes give other texts, and pg rejects one
    * name used for two texts on a connection. Planning the claim and insert statements cost
    * about as much server time as running them.
+   * NOTE: a migration that changes the type of a column these statements return makes pg
+   * reject them on connections that prepared them before ("cached plan must not change
+   * result type"). The migrations so far only add columns.
    */
   private statement(text: string, values: unknown[]): pg.QueryConfig {
     if (!this.options.preparedStatements) return { text, values };
