@@ -50,13 +50,13 @@ export class BenchDatabases {
  * which added 1 to 2 ms to each commit here. A role that may not run CHECKPOINT (PostgreSQL
  * 15 grants it to superusers and pg_checkpoint) measures without it.
  */
-let settleRefused = false;
+let checkpointUnavailable = false;
 async function settlePostgres(client) {
-  if (settleRefused) return;
+  if (checkpointUnavailable) return;
   try {
     await client.query('CHECKPOINT');
   } catch (error) {
-    settleRefused = true;
+    checkpointUnavailable = true;
     progress(`CHECKPOINT before the latency samples failed, so they run without it: ${error.message}`);
   }
 }

@@ -63,13 +63,13 @@ describe.each(testDialects())('start at enqueue on %s', (dialect) => {
     const storage = harness.queue.storage;
     const recordOutcomes = storage.recordOutcomes.bind(storage);
     let open!: () => void;
-    const held = new Promise<void>((resolve) => (open = resolve));
+    const writeGate = new Promise<void>((resolve) => (open = resolve));
     let called!: () => void;
     const started = new Promise<void>((resolve) => (called = resolve));
     const spy = jest.spyOn(storage, 'recordOutcomes').mockImplementation(async (outcomes) => {
       if (outcomes.some((outcome) => outcome.kind === 'released')) {
         called();
-        await held;
+        await writeGate;
       }
       return recordOutcomes(outcomes);
     });
